@@ -20,6 +20,8 @@ type Options struct {
 	// Files are manifest files or directories (recursive); "-" reads Stdin.
 	Files []string
 	Stdin io.Reader
+	// PrometheusRules are Prometheus rule files, dashboards or directories outside a snapshot.
+	PrometheusRules []string
 }
 
 // Scan reads every input into one inventory. Inputs unreadable in part become
