@@ -22,6 +22,10 @@ type Inventory struct {
 	// APIUses is evidence that clients use an API version, not tied to one object: the
 	// apiserver_requested_deprecated_apis metric, audit log lines.
 	APIUses []APIUse
+	// PromQueries are PromQL expressions from rule files, dashboards and live rules.
+	PromQueries []PromQuery
+	// ScrapeTargets are scrape configs, monitors and live targets.
+	ScrapeTargets []ScrapeTarget
 	// ServerVersion is the API server's version (live cluster or snapshot.yaml), "" if unknown.
 	ServerVersion string
 	// Inputs describes what was read ("snapshot testdata/demo", "3 manifest files").
