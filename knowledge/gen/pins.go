@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"sort"
 	"strings"
 
 	"github.com/upgrade-lint/upgrade-lint/knowledge"
@@ -71,14 +70,30 @@ func genPins(g *generator) error {
 			latest = max(latest, p)
 			pinned = max(pinned, p)
 		}
+		version := func(p int) string { return fmt.Sprintf("v%d.%d.%d", m.Major, m.Minor, p) }
+		// The proxy may describe a version (.info) yet refuse its source zip: the pin is
+		// the newest patch whose zip downloads.
+		var zipRefused []string
+		for ; pinned >= 0; pinned-- {
+			if !obtainable[pinned] {
+				continue
+			}
+			if _, err := downloadModule("k8s.io/kubernetes", version(pinned)); err == nil {
+				break
+			}
+			zipRefused = append(zipRefused, version(pinned))
+		}
 		if pinned < 0 {
 			return fmt.Errorf("pins: no patch of %s can be downloaded from the module proxy", m)
 		}
-		version := func(p int) string { return fmt.Sprintf("v%d.%d.%d", m.Major, m.Minor, p) }
+		if len(zipRefused) > 0 {
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: the proxy describes k8s.io/kubernetes@%s but refuses its source zip",
+				m, strings.Join(zipRefused, ", ")))
+		}
 		out.Kubernetes[m.String()] = version(pinned)
 		out.Latest[m.String()] = version(latest)
 		if pinned != latest {
-			out.Notes = append(out.Notes, fmt.Sprintf("%s: k8s.io/kubernetes@%s is listed by a staging module but the proxy refuses it; read %s instead",
+			out.Notes = append(out.Notes, fmt.Sprintf("%s: latest patch %s (known from the proxy's version lists or probes) cannot be downloaded; read %s instead",
 				m, version(latest), version(pinned)))
 		}
 		fmt.Fprintf(os.Stderr, "gen: pins: %s latest %s, read %s\n", m, version(latest), version(pinned))
@@ -190,25 +205,34 @@ func probePatches(m knowledge.Minor, maxListed int) (map[int]bool, error) {
 	}
 }
 
-// goCommand runs the go tool outside any module, as moduleDir does.
+// downloadModule fetches module@version's source zip into the module cache and returns
+// its directory, or the proxy's refusal.
+func downloadModule(module, version string) (string, error) {
+	out, err := goCommand("mod", "download", "-json", module+"@"+version)
+	var res struct{ Dir, Error string }
+	if jerr := json.Unmarshal(out, &res); jerr != nil {
+		if err != nil {
+			return "", err
+		}
+		return "", fmt.Errorf("go mod download %s@%s: %w", module, version, jerr)
+	}
+	if res.Error != "" {
+		return "", errors.New(res.Error)
+	}
+	return res.Dir, nil
+}
+
+// goCommand runs the go tool outside any module, as moduleDir does. The checksum
+// database does not know every Kubernetes patch the proxy serves, so k8s.io modules are
+// not checked against it.
 func goCommand(args ...string) ([]byte, error) {
 	cmd := exec.Command("go", args...)
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GONOSUMDB=k8s.io")
 	cmd.Dir = os.TempDir()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return stdout.Bytes(), fmt.Errorf("go %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.Bytes(), nil
-}
-
-// sortedKeys lists a map's keys in order, for deterministic output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
