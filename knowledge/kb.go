@@ -34,6 +34,8 @@ type KB struct {
 	AdmissionPlugins []AdmissionPlugin
 	ImageSets        []ImageSet
 	Releases         []Release
+	// Metrics are metrics and labels removed or renamed per minor (data/metrics.json).
+	Metrics []MetricChange
 
 	apiByGVK   map[GroupVersionKind]*API
 	apisByGK   map[[2]string][]*API // group, kind
@@ -85,6 +87,9 @@ func load() (*KB, error) {
 	if err := readData("releases.json", &kb.Releases); err != nil {
 		return nil, err
 	}
+	if err := readData("metrics.json", &kb.Metrics); err != nil {
+		return nil, err
+	}
 	kb.index()
 	return kb, nil
 }
@@ -131,7 +136,9 @@ func (kb *KB) WithReleases(releases []Release) *KB {
 		merged = append(merged, r)
 	}
 	sort.Slice(merged, func(i, j int) bool { return merged[i].Minor.Less(merged[j].Minor) })
-	return New(kb.APIs, kb.Gates, kb.Flags, kb.AdmissionPlugins, kb.ImageSets, merged)
+	nkb := New(kb.APIs, kb.Gates, kb.Flags, kb.AdmissionPlugins, kb.ImageSets, merged)
+	nkb.Metrics = kb.Metrics
+	return nkb
 }
 
 func (kb *KB) index() {
