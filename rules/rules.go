@@ -69,6 +69,23 @@ func (p *Pass) Report(f findings.Finding) {
 	p.mu.Unlock()
 }
 
+// ReportOnce records a finding that concerns no particular hop (an unreadable input):
+// reported from the plan's first hop only, with an empty Hop.
+func (p *Pass) ReportOnce(f findings.Finding) {
+	if !p.First() {
+		return
+	}
+	if f.Rule == "" {
+		f.Rule = p.rule.Name
+	}
+	if f.Severity == 0 {
+		f.Severity = p.rule.Severity
+	}
+	p.mu.Lock()
+	*p.out = append(*p.out, f)
+	p.mu.Unlock()
+}
+
 // Run applies every rule to every hop of the plan, using all cores, and returns the
 // findings sorted and deduplicated.
 func Run(ruleset []*Rule, plan *Plan, kb *knowledge.KB, inv *inventory.Inventory) []findings.Finding {

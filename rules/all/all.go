@@ -1,0 +1,29 @@
+// Package all lists every built-in rule: the one registry, explicit and ordered.
+package all
+
+import (
+	"github.com/upgrade-lint/upgrade-lint/rules"
+	"github.com/upgrade-lint/upgrade-lint/rules/admission"
+	"github.com/upgrade-lint/upgrade-lint/rules/apis"
+	"github.com/upgrade-lint/upgrade-lint/rules/flags"
+	"github.com/upgrade-lint/upgrade-lint/rules/gates"
+	"github.com/upgrade-lint/upgrade-lint/rules/inputs"
+	"github.com/upgrade-lint/upgrade-lint/rules/skew"
+)
+
+// Rules returns the built-in rules.
+func Rules() []*rules.Rule {
+	return []*rules.Rule{
+		inputs.InputError,
+		apis.Removed,
+		apis.Deprecated,
+		flags.Removed,
+		flags.Deprecated,
+		flags.InvalidValue,
+		gates.Removed,
+		gates.Locked,
+		gates.Deprecated,
+		admission.Removed,
+		skew.VersionSkew,
+	}
+}
