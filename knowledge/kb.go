@@ -36,6 +36,8 @@ type KB struct {
 	Releases         []Release
 	// Metrics are metrics and labels removed or renamed per minor (data/metrics.json).
 	Metrics []MetricChange
+	// Addons are kubeadm's CoreDNS and kube-proxy pod templates per minor (data/addons.json).
+	Addons []AddonSet
 
 	apiByGVK   map[GroupVersionKind]*API
 	apisByGK   map[[2]string][]*API // group, kind
@@ -90,6 +92,9 @@ func load() (*KB, error) {
 	if err := readData("metrics.json", &kb.Metrics); err != nil {
 		return nil, err
 	}
+	if err := readData("addons.json", &kb.Addons); err != nil {
+		return nil, err
+	}
 	kb.index()
 	return kb, nil
 }
@@ -137,7 +142,7 @@ func (kb *KB) WithReleases(releases []Release) *KB {
 	}
 	sort.Slice(merged, func(i, j int) bool { return merged[i].Minor.Less(merged[j].Minor) })
 	nkb := New(kb.APIs, kb.Gates, kb.Flags, kb.AdmissionPlugins, kb.ImageSets, merged)
-	nkb.Metrics = kb.Metrics
+	nkb.Metrics, nkb.Addons = kb.Metrics, kb.Addons
 	return nkb
 }
 
