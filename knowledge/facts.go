@@ -121,6 +121,9 @@ type Release struct {
 	ReleaseDate string `json:"releaseDate,omitempty"` // of x.y.0, YYYY-MM-DD, where known
 	// GoVersion is the Go toolchain the latest patch was built with (from its build files).
 	GoVersion string `json:"goVersion"`
+	// GoVersionAtRelease is the Go toolchain x.y.0 was built with: patches of a minor may
+	// move to a newer Go (1.23.0 was built with Go 1.17, its last patch with a later one).
+	GoVersionAtRelease string `json:"goVersionAtRelease,omitempty"`
 	// KubeletSkew is how many minors a kubelet may lag the API server under this minor's
 	// version-skew policy.
 	KubeletSkew int    `json:"kubeletSkew"`
