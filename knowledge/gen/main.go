@@ -29,6 +29,7 @@ var parts = []part{
 	{"flags", genFlags},
 	{"admission", genAdmission},
 	{"images", genImages},
+	{"addons", genAddons},
 }
 
 func main() {
