@@ -28,6 +28,8 @@ type Inventory struct {
 	ScrapeTargets []ScrapeTarget
 	// ServerVersion is the API server's version (live cluster or snapshot.yaml), "" if unknown.
 	ServerVersion string
+	// CollectedAt is when a snapshot was collected (snapshot.yaml collectedAt, RFC 3339), "" if unknown.
+	CollectedAt string
 	// Inputs describes what was read ("snapshot testdata/demo", "3 manifest files").
 	Inputs []string
 	// InputErrors are inputs that could not be read in part; the rest is still checked.
