@@ -57,7 +57,17 @@ type Gate struct {
 	// Components lists the binaries that register the gate, where the source says so
 	// (e.g. a gate of k8s.io/apiserver is known to kube-apiserver).
 	Components []string `json:"components,omitempty"`
-	Source     string   `json:"source"`
+	// ComponentRemovals lists components that stopped knowing the gate before RemovedIn
+	// (a gate of k8s.io/apiextensions-apiserver no longer relisted in pkg/features is
+	// refused by the kubelet while kube-apiserver still accepts it).
+	ComponentRemovals []GateRemoval `json:"componentRemovals,omitempty"`
+	Source            string        `json:"source"`
+}
+
+// GateRemoval is the first minor in which one component refuses a gate.
+type GateRemoval struct {
+	Component string `json:"component"`
+	RemovedIn Minor  `json:"removedIn"`
 }
 
 // ValueConstraint restricts a flag's value from a minor on: outside Allowed the

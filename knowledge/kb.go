@@ -311,6 +311,20 @@ func (g *Gate) At(m Minor) (GateStage, bool) {
 // Removed reports whether the gate is gone at minor m.
 func (g *Gate) Removed(m Minor) bool { return Before(g.RemovedIn, m) }
 
+// RemovedFor reports whether component refuses the gate at minor m: the gate is gone
+// everywhere, or this component stopped registering it earlier.
+func (g *Gate) RemovedFor(component string, m Minor) bool {
+	if g.Removed(m) {
+		return true
+	}
+	for _, r := range g.ComponentRemovals {
+		if r.Component == component && !m.Less(r.RemovedIn) {
+			return true
+		}
+	}
+	return false
+}
+
 // FirstSeen is the first minor the knowledge base has the gate in.
 func (g *Gate) FirstSeen() Minor {
 	if len(g.Stages) == 0 {
