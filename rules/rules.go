@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/upgrade-lint/upgrade-lint/findings"
 	"github.com/upgrade-lint/upgrade-lint/knowledge"
@@ -35,6 +36,8 @@ func (r *Rule) Title() string {
 type Plan struct {
 	From, To knowledge.Minor
 	Hops     []knowledge.Hop
+	// Now is when the upgrade is judged (certificate expiry); injected for reproducible output.
+	Now time.Time
 }
 
 // Pass is what a rule sees for one hop.
@@ -46,7 +49,27 @@ type Pass struct {
 
 	rule *Rule
 	mu   *sync.Mutex
-	out  *[]findings.Finding
+	out  *Outcome
+}
+
+// Outcome is what a run produced: findings, and what the rules could not check.
+type Outcome struct {
+	Findings  []findings.Finding
+	Unchecked []findings.Unchecked
+}
+
+// CouldNotCheck records that the rule could not examine something and why, for the
+// report's "could not check" section. Recorded once per run, whatever the hop.
+func (p *Pass) CouldNotCheck(what, why string) {
+	u := findings.Unchecked{What: what, Reason: why}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, have := range p.out.Unchecked {
+		if have == u {
+			return
+		}
+	}
+	p.out.Unchecked = append(p.out.Unchecked, u)
 }
 
 // First reports whether this pass is the plan's first hop: findings that concern no
@@ -65,7 +88,7 @@ func (p *Pass) Report(f findings.Finding) {
 		f.Hop = p.Hop.String()
 	}
 	p.mu.Lock()
-	*p.out = append(*p.out, f)
+	p.out.Findings = append(p.out.Findings, f)
 	p.mu.Unlock()
 }
 
@@ -82,15 +105,20 @@ func (p *Pass) ReportOnce(f findings.Finding) {
 		f.Severity = p.rule.Severity
 	}
 	p.mu.Lock()
-	*p.out = append(*p.out, f)
+	p.out.Findings = append(p.out.Findings, f)
 	p.mu.Unlock()
 }
 
 // Run applies every rule to every hop of the plan, using all cores, and returns the
 // findings sorted and deduplicated.
 func Run(ruleset []*Rule, plan *Plan, kb *knowledge.KB, inv *inventory.Inventory) []findings.Finding {
+	return RunAll(ruleset, plan, kb, inv).Findings
+}
+
+// RunAll is Run that also returns what the rules could not check.
+func RunAll(ruleset []*Rule, plan *Plan, kb *knowledge.KB, inv *inventory.Inventory) Outcome {
 	var (
-		out []findings.Finding
+		out Outcome
 		mu  sync.Mutex
 		wg  sync.WaitGroup
 	)
@@ -117,7 +145,14 @@ func Run(ruleset []*Rule, plan *Plan, kb *knowledge.KB, inv *inventory.Inventory
 	}
 	close(jobs)
 	wg.Wait()
-	return findings.Sort(out)
+	out.Findings = findings.Sort(out.Findings)
+	sort.Slice(out.Unchecked, func(i, j int) bool {
+		if out.Unchecked[i].What != out.Unchecked[j].What {
+			return out.Unchecked[i].What < out.Unchecked[j].What
+		}
+		return out.Unchecked[i].Reason < out.Unchecked[j].Reason
+	})
+	return out
 }
 
 // Lookup finds a rule by name.
