@@ -81,7 +81,7 @@ if $need_openapi; then
   modcache=$(go env GOMODCACHE)
   tagged() { # $1 directory, $2 its import path
     (cd "$1" && grep -rlE --include='*.go' '^[[:space:]]*// *\+k8s:openapi-gen=' . 2>/dev/null || true) |
-      grep -Ev '(^|/)(vendor|_[^/]*|\.[^./][^/]*)/' |
+      { grep -Ev '(^|/)(vendor|_[^/]*|\.[^./][^/]*)/' || true; } |
       xargs -r -n1 dirname | LC_ALL=C sort -u | sed "s|^\.|$2|"
   }
   {
