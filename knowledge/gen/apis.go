@@ -338,6 +338,12 @@ func buildAPIs(scans []*minorScan, manual []manualAPI) ([]knowledge.API, []strin
 				sources = append(sources, fmt.Sprintf("removed: last registered in %s at %s", last, o.lastSeen))
 			}
 		}
+		if a.DeprecatedIn != nil && a.RemovedIn != nil && a.RemovedIn.Less(*a.DeprecatedIn) {
+			// The stated deprecation was a projection (introduced + 3) that the removal
+			// overtook: the version went before it was ever deprecated.
+			sources = append(sources, "projected deprecation "+a.DeprecatedIn.String()+" overtaken by the removal")
+			a.DeprecatedIn = nil
+		}
 		if len(sources) == 0 {
 			sources = append(sources, o.firstSeen)
 		}
@@ -348,6 +354,7 @@ func buildAPIs(scans []*minorScan, manual []manualAPI) ([]knowledge.API, []strin
 	warnings = append(warnings, mw...)
 	for i := range out {
 		a := &out[i]
+		clampToCoverage(a, oldest, newest)
 		a.ServedByDefault = servedByDefault(a, legacyOn)
 		if r := a.Replacement; r != nil && !containsGVK(out, *r) && !isObjectKind(r.Kind) {
 			// Upstream once tagged a kind's replacement with the kind's list type
@@ -366,6 +373,36 @@ func buildAPIs(scans []*minorScan, manual []manualAPI) ([]knowledge.API, []strin
 	sort.Slice(out, func(i, j int) bool { return lessGVK(out[i].GroupVersionKind, out[j].GroupVersionKind) })
 	sort.Strings(warnings)
 	return out, warnings
+}
+
+// clampToCoverage keeps versions within the minors the knowledge base covers (oldest
+// up to the minor after newest), which is all a hop between covered minors can ask about:
+// an introduction before the oldest becomes none ("already there"), a deprecation before
+// it becomes the oldest (still "deprecated by then"), and projections past newest+1 are
+// dropped. What upstream states is kept in Source.
+func clampToCoverage(a *knowledge.API, oldest, newest knowledge.Minor) {
+	var stated []string
+	if v := a.IntroducedIn; v != nil && v.Less(oldest) {
+		stated = append(stated, "introduced "+v.String())
+		a.IntroducedIn = nil
+	}
+	if v := a.DeprecatedIn; v != nil && v.Less(oldest) {
+		stated = append(stated, "deprecated "+v.String())
+		a.DeprecatedIn = oldest.Ptr()
+	}
+	limit := newest.Next()
+	for _, f := range []struct {
+		name string
+		v    **knowledge.Minor
+	}{{"introduced", &a.IntroducedIn}, {"deprecated", &a.DeprecatedIn}, {"removed", &a.RemovedIn}} {
+		if *f.v != nil && limit.Less(**f.v) {
+			stated = append(stated, f.name+" "+(*f.v).String())
+			*f.v = nil
+		}
+	}
+	if len(stated) > 0 {
+		a.Source += "; upstream states " + strings.Join(stated, ", ")
+	}
 }
 
 // servedByDefault applies the API server's rule: stable versions are on, alpha versions
