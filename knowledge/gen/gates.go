@@ -25,11 +25,14 @@ import (
 //     pkg/features imports; component-base's built-ins, logging and metrics gates and,
 //     from 1.30, client-go's through pkg/features' init), so all five know them too.
 //   - k8s.io/apiextensions-apiserver: only kube-apiserver links it.
-//   - k8s.io/controller-manager and k8s.io/cloud-provider: only kube-controller-manager
-//     (of the five) links them.
+//   - k8s.io/controller-manager and k8s.io/cloud-provider: their own maps are registered
+//     only by cloud-controller-manager (controller-manager/pkg/features/register, imported
+//     by cloud-provider/app), which is none of the five: they are read only to resolve
+//     keys that pkg/features relists (kcmfeatures.CloudControllerManagerWebhook, 1.32+;
+//     cloudfeatures.GCERegionalPersistentDisk, ≤1.14).
 // A gate relisted in pkg/features ("relisted here to get a conflict") is therefore known to
 // all five even when its home is apiextensions-apiserver. Components are the union over
-// all minors.
+// all minors; a component that drops a gate before the others is a ComponentRemoval.
 
 var gateAllComponents = []string{"kube-apiserver", "kube-controller-manager", "kube-proxy", "kube-scheduler", "kubelet"}
 
@@ -37,6 +40,8 @@ var gateAllComponents = []string{"kube-apiserver", "kube-controller-manager", "k
 type gateModule struct {
 	path string
 	// subtrees limits the walk for large modules ("" walks the whole module).
+	// subtrees limits the walk for large modules ("" walks the whole module); none means
+	// the module is read only to resolve keys of other modules' maps.
 	subtrees   []string
 	components []string
 }
@@ -47,8 +52,8 @@ var gateModules = []gateModule{
 	{"k8s.io/component-base", []string{""}, gateAllComponents},
 	{"k8s.io/client-go", []string{"features"}, gateAllComponents},
 	{"k8s.io/apiextensions-apiserver", []string{"pkg"}, []string{"kube-apiserver"}},
-	{"k8s.io/controller-manager", []string{""}, []string{"kube-controller-manager"}},
-	{"k8s.io/cloud-provider", []string{""}, []string{"kube-controller-manager"}},
+	{"k8s.io/controller-manager", nil, nil},
+	{"k8s.io/cloud-provider", nil, nil},
 }
 
 // gateAtMinor is what one minor's sources say about one gate.
@@ -120,6 +125,7 @@ func gateCompress(results []*gateMinorResult) []knowledge.Gate {
 	for _, name := range sorted {
 		gate := knowledge.Gate{Name: name}
 		comps := map[string]bool{}
+		lastFor := map[string]knowledge.Minor{} // component -> last minor it registers the gate
 		var last knowledge.Minor
 		for _, r := range results {
 			at, ok := r.gates[name]
@@ -128,6 +134,7 @@ func gateCompress(results []*gateMinorResult) []knowledge.Gate {
 			}
 			for c := range at.components {
 				comps[c] = true
+				lastFor[c] = r.minor
 			}
 			gate.Source = at.pos
 			st := knowledge.GateStage{Stage: at.spec.stage, Default: at.spec.def, Locked: at.spec.locked, From: r.minor, To: r.minor}
@@ -150,6 +157,11 @@ func gateCompress(results []*gateMinorResult) []knowledge.Gate {
 			gate.Components = append(gate.Components, c)
 		}
 		sort.Strings(gate.Components)
+		for _, c := range gate.Components {
+			if lastFor[c] != last {
+				gate.ComponentRemovals = append(gate.ComponentRemovals, knowledge.GateRemoval{Component: c, RemovedIn: lastFor[c].Next()})
+			}
+		}
 		items = append(items, gate)
 	}
 	return items

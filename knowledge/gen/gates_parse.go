@@ -31,9 +31,9 @@ import (
 type gateSpec struct {
 	versioned bool
 	version   knowledge.Minor
-	stage   string // ALPHA, BETA, GA, DEPRECATED, PREALPHA
-	def     bool
-	locked  bool
+	stage     string // ALPHA, BETA, GA, DEPRECATED, PREALPHA
+	def       bool
+	locked    bool
 }
 
 // gateEntry is one key of one feature map.
