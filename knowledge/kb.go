@@ -225,13 +225,13 @@ func (kb *KB) KindVersions(kind string) []*API {
 // served at both, else the most stable version of the same kind (any group) served at both.
 func (kb *KB) ReplacementAcross(from GroupVersionKind, a, b Minor) (GroupVersionKind, bool) {
 	if api := kb.API(from); api != nil && api.Replacement != nil {
-		if r := kb.API(*api.Replacement); r != nil && r.ServedAt(a) && r.ServedAt(b) {
+		if r := kb.API(*api.Replacement); r != nil && r.ServedByDefault && r.ServedAt(a) && r.ServedAt(b) {
 			return r.GroupVersionKind, true
 		}
 	}
 	var best *API
 	for _, c := range kb.KindVersions(from.Kind) {
-		if c.GroupVersionKind == from || !c.ServedAt(a) || !c.ServedAt(b) {
+		if c.GroupVersionKind == from || !c.ServedByDefault || !c.ServedAt(a) || !c.ServedAt(b) {
 			continue
 		}
 		if c.RemovedIn != nil && !b.Less(*c.RemovedIn) {
