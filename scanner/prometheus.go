@@ -1,8 +1,238 @@
 package scanner
 
-import "github.com/upgrade-lint/upgrade-lint/scanner/inventory"
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
+)
 
 // scanPrometheus reads Prometheus rule files, scrape configs and Grafana dashboards under
-// dirs (DIR/prometheus of a snapshot, --prometheus-rules paths) into inv.
-// Called by Scan; owned by the CoreDNS/Prometheus topic.
-func scanPrometheus(inv *inventory.Inventory, paths []string) {}
+// paths (DIR/prometheus of a snapshot, --prometheus-rules paths: files or directories,
+// recursive) into inv. A path that does not exist is skipped (a snapshot need not have
+// prometheus/); a file that cannot be parsed is an InputError and the rest goes on.
+// Source paths are the paths given joined with the file's path below them.
+func scanPrometheus(inv *inventory.Inventory, paths []string) {
+	for _, root := range paths {
+		var files []string
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			switch strings.ToLower(filepath.Ext(p)) {
+			case ".yaml", ".yml", ".json", ".rules":
+				files = append(files, p)
+			}
+			return nil
+		})
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			inv.InputErrors = append(inv.InputErrors, inventory.InputError{Source: inventory.Source{Path: root}, Message: err.Error()})
+			continue
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				inv.InputErrors = append(inv.InputErrors, inventory.InputError{Source: inventory.Source{Path: f}, Message: err.Error()})
+				continue
+			}
+			ScanPrometheusFile(inv, f, data)
+		}
+	}
+}
+
+// ScanPrometheusFile reads one file's rule groups, scrape configs or dashboard panels.
+// Grafana's JSON is read with the YAML parser (JSON is YAML) to keep line numbers.
+func ScanPrometheusFile(inv *inventory.Inventory, path string, data []byte) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			inv.InputErrors = append(inv.InputErrors, inventory.InputError{
+				Source: inventory.Source{Path: path}, Message: "prometheus input: " + err.Error()})
+			return
+		}
+		root := &doc
+		if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+			root = root.Content[0]
+		}
+		if root.Kind != yaml.MappingNode {
+			continue
+		}
+		switch {
+		case promValue(root, "groups") != nil:
+			inv.PromQueries = append(inv.PromQueries, RuleGroupQueries(promValue(root, "groups"), inventory.Source{Path: path})...)
+		case promValue(root, "scrape_configs") != nil:
+			inv.ScrapeTargets = append(inv.ScrapeTargets, scrapeConfigTargets(promValue(root, "scrape_configs"), path)...)
+		case promValue(root, "panels") != nil || promValue(root, "dashboard") != nil || promValue(root, "rows") != nil:
+			inv.PromQueries = append(inv.PromQueries, dashboardQueries(root, "", path)...)
+		}
+	}
+}
+
+// RuleGroupQueries reads the expressions of a `groups:` list (a rule file, or a
+// PrometheusRule's spec.groups). src names the file or object; lines come from the nodes.
+func RuleGroupQueries(groups *yaml.Node, src inventory.Source) []inventory.PromQuery {
+	var out []inventory.PromQuery
+	if groups == nil || groups.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, g := range groups.Content {
+		rules := promValue(g, "rules")
+		if rules == nil || rules.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, r := range rules.Content {
+			expr := promValue(r, "expr")
+			if expr == nil || expr.Kind != yaml.ScalarNode {
+				continue
+			}
+			q := inventory.PromQuery{Expr: expr.Value, Kind: "record", Source: src}
+			if n := promValue(r, "alert"); n != nil {
+				q.Kind, q.Name = "alert", n.Value
+			} else if n := promValue(r, "record"); n != nil {
+				q.Name = n.Value
+			}
+			q.Source.Line = exprLine(expr)
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// exprLine is the line an expression starts on: a block scalar's text starts below its indicator.
+func exprLine(n *yaml.Node) int {
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return n.Line + 1
+	}
+	return n.Line
+}
+
+// dashboardQueries walks a Grafana dashboard (panels, rows, nested panels, the
+// API's {"dashboard": ...} envelope) for targets[].expr.
+func dashboardQueries(n *yaml.Node, title, path string) []inventory.PromQuery {
+	var out []inventory.PromQuery
+	switch n.Kind {
+	case yaml.MappingNode:
+		if t := promValue(n, "title"); t != nil && t.Kind == yaml.ScalarNode {
+			title = t.Value
+		}
+		if targets := promValue(n, "targets"); targets != nil && targets.Kind == yaml.SequenceNode {
+			for _, tg := range targets.Content {
+				if e := promValue(tg, "expr"); e != nil && e.Kind == yaml.ScalarNode && strings.TrimSpace(e.Value) != "" {
+					out = append(out, inventory.PromQuery{Expr: e.Value, Name: title, Kind: "dashboard",
+						Source: inventory.Source{Path: path, Line: e.Line}})
+				}
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "targets" {
+				continue
+			}
+			out = append(out, dashboardQueries(n.Content[i+1], title, path)...)
+		}
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			out = append(out, dashboardQueries(c, title, path)...)
+		}
+	}
+	return out
+}
+
+// scrapeConfigTargets reads prometheus.yml scrape_configs: static targets, and addresses
+// that relabelling writes into __address__ (host:port or $1:port).
+func scrapeConfigTargets(configs *yaml.Node, path string) []inventory.ScrapeTarget {
+	var out []inventory.ScrapeTarget
+	if configs.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, c := range configs.Content {
+		job, scheme := "", ""
+		if n := promValue(c, "job_name"); n != nil {
+			job = n.Value
+		}
+		if n := promValue(c, "scheme"); n != nil {
+			scheme = n.Value
+		}
+		if sc := promValue(c, "static_configs"); sc != nil && sc.Kind == yaml.SequenceNode {
+			for _, s := range sc.Content {
+				labels := map[string]string{}
+				if l := promValue(s, "labels"); l != nil && l.Kind == yaml.MappingNode {
+					for i := 0; i+1 < len(l.Content); i += 2 {
+						labels[l.Content[i].Value] = l.Content[i+1].Value
+					}
+				}
+				targets := promValue(s, "targets")
+				if targets == nil || targets.Kind != yaml.SequenceNode {
+					continue
+				}
+				for _, t := range targets.Content {
+					st := inventory.ScrapeTarget{Job: job, Address: t.Value, Port: addressPort(t.Value), Scheme: scheme,
+						How: "scrape-config", Source: inventory.Source{Path: path, Line: t.Line}}
+					if len(labels) > 0 {
+						st.Labels = labels
+					}
+					out = append(out, st)
+				}
+			}
+		}
+		if rc := promValue(c, "relabel_configs"); rc != nil && rc.Kind == yaml.SequenceNode {
+			for _, r := range rc.Content {
+				tl, repl := promValue(r, "target_label"), promValue(r, "replacement")
+				if tl == nil || tl.Value != "__address__" || repl == nil {
+					continue
+				}
+				if port := addressPort(repl.Value); port > 0 {
+					out = append(out, inventory.ScrapeTarget{Job: job, Address: repl.Value, Port: port, Scheme: scheme,
+						How: "scrape-config", Source: inventory.Source{Path: path, Line: repl.Line}})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// addressPort is the port of host:port (or "[v6]:port"), 0 when there is none.
+func addressPort(addr string) int {
+	i := strings.LastIndex(addr, ":")
+	if i < 0 || strings.HasSuffix(addr[:i], ":") {
+		return 0
+	}
+	p, err := strconv.Atoi(addr[i+1:])
+	if err != nil || p <= 0 || p > 65535 {
+		return 0
+	}
+	return p
+}
+
+// promValue returns the value node of key in a mapping, nil when absent.
+func promValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
