@@ -6,8 +6,13 @@ package scanner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"sort"
 
+	"github.com/upgrade-lint/upgrade-lint/findings"
 	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
 )
 
@@ -27,6 +32,186 @@ type Options struct {
 // Scan reads every input into one inventory. Inputs unreadable in part become
 // InputErrors; the error return is for inputs that cannot be read at all (a missing
 // --snapshot directory).
+//
+// A snapshot is read at DIR/snapshot.yaml (serverVersion, collectedAt), DIR/cluster (API
+// objects, Origin FromCluster), DIR/nodes/NAME (node roots) and DIR/prometheus; DIR/certs
+// is left to the certificate scanner. Paths in the inventory are relative to the input
+// given: "nodes/master-0/etc/kubernetes/kubelet.env" for a snapshot, the -f path joined
+// with the path inside it, a node root's own relative paths.
 func Scan(ctx context.Context, opts Options) (*inventory.Inventory, error) {
-	return nil, errors.New("scanner: not written yet")
+	inv := &inventory.Inventory{}
+	if err := checkInputs(opts); err != nil {
+		return nil, err
+	}
+	var promPaths []string
+	if opts.Snapshot != "" {
+		if err := scanSnapshot(ctx, inv, opts.Snapshot, &promPaths); err != nil {
+			return nil, err
+		}
+	}
+	for _, root := range opts.NodeRoots {
+		scanNodeRoot(inv, root, "", filepath.Base(filepath.Clean(root)))
+		inv.Inputs = append(inv.Inputs, "node root "+root)
+	}
+	if len(opts.Files) > 0 {
+		objs, err := scanFiles(ctx, inv, opts)
+		if err != nil {
+			return nil, err
+		}
+		inv.Objects = append(inv.Objects, objs...)
+		deriveFromObjects(inv, objs)
+	}
+	promPaths = append(promPaths, opts.PrometheusRules...)
+	if len(promPaths) > 0 {
+		scanPrometheus(inv, promPaths)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(inv.InputErrors, func(i, j int) bool {
+		a, b := inv.InputErrors[i].Source, inv.InputErrors[j].Source
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Line < b.Line
+	})
+	return inv, nil
+}
+
+// checkInputs fails on inputs that do not exist at all: a typo must not look like a clean cluster.
+func checkInputs(opts Options) error {
+	var errs []error
+	check := func(flag, p string) {
+		if _, err := os.Stat(p); err != nil {
+			errs = append(errs, fmt.Errorf("%s %s: %w", flag, p, unwrapPathError(err)))
+		}
+	}
+	if opts.Snapshot != "" {
+		if fi, err := os.Stat(opts.Snapshot); err != nil {
+			check("--snapshot", opts.Snapshot)
+		} else if !fi.IsDir() {
+			errs = append(errs, fmt.Errorf("--snapshot %s: not a directory", opts.Snapshot))
+		}
+	}
+	for _, r := range opts.NodeRoots {
+		if fi, err := os.Stat(r); err != nil {
+			check("--node-root", r)
+		} else if !fi.IsDir() {
+			errs = append(errs, fmt.Errorf("--node-root %s: not a directory", r))
+		}
+	}
+	for _, f := range opts.Files {
+		if f == "-" {
+			if opts.Stdin == nil {
+				errs = append(errs, errors.New("-f -: no standard input"))
+			}
+			continue
+		}
+		check("-f", f)
+	}
+	for _, p := range opts.PrometheusRules {
+		check("--prometheus-rules", p)
+	}
+	return errors.Join(errs...)
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func scanSnapshot(ctx context.Context, inv *inventory.Inventory, dir string, promPaths *[]string) error {
+	inv.Inputs = append(inv.Inputs, "snapshot "+dir)
+	readSnapshotMeta(inv, dir)
+	clusterDir := filepath.Join(dir, "cluster")
+	if fi, err := os.Stat(clusterDir); err == nil && fi.IsDir() {
+		jobs, err := manifestJobs(clusterDir, "cluster")
+		if err != nil {
+			return fmt.Errorf("--snapshot %s: %w", dir, err)
+		}
+		var objs []*inventory.Object
+		for _, r := range readManifests(ctx, jobs, inventory.FromCluster) {
+			objs = append(objs, r.objects...)
+			inv.InputErrors = append(inv.InputErrors, r.errors...)
+		}
+		inv.Objects = append(inv.Objects, objs...)
+		deriveFromObjects(inv, objs)
+	} else {
+		inv.Unchecked = append(inv.Unchecked, unchecked("API objects", "the snapshot has no cluster/ directory"))
+	}
+	nodesDir := filepath.Join(dir, "nodes")
+	if entries, err := os.ReadDir(nodesDir); err == nil {
+		for _, e := range entries {
+			if e.IsDir() {
+				scanNodeRoot(inv, filepath.Join(nodesDir, e.Name()), "nodes/"+e.Name(), e.Name())
+			}
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "prometheus")); err == nil && fi.IsDir() {
+		*promPaths = append(*promPaths, filepath.Join(dir, "prometheus"))
+	}
+	return nil
+}
+
+// readSnapshotMeta reads DIR/snapshot.yaml: serverVersion as a string ("v1.14.10") or as
+// the /version document ({gitVersion: ...}), and collectedAt.
+func readSnapshotMeta(inv *inventory.Inventory, dir string) {
+	data, err := os.ReadFile(filepath.Join(dir, "snapshot.yaml"))
+	if err != nil {
+		return
+	}
+	for _, doc := range splitDocuments(data) {
+		node, err := parseDocument(doc)
+		if err != nil {
+			inv.InputErrors = append(inv.InputErrors, inventory.InputError{Source: inventory.Source{Path: "snapshot.yaml", Line: lineOfError(err)}, Message: errorMessage(err)})
+			return
+		}
+		body, _ := toValue(node).(map[string]any)
+		switch v := body["serverVersion"].(type) {
+		case string:
+			inv.ServerVersion = v
+		case map[string]any:
+			inv.ServerVersion, _ = v["gitVersion"].(string)
+		}
+		switch v := body["collectedAt"].(type) {
+		case string:
+			inv.CollectedAt = v
+		case fmt.Stringer:
+			inv.CollectedAt = v.String()
+		}
+		return
+	}
+}
+
+func unchecked(what, reason string) findings.Unchecked {
+	return findings.Unchecked{What: what, Reason: reason}
+}
+
+func scanFiles(ctx context.Context, inv *inventory.Inventory, opts Options) ([]*inventory.Object, error) {
+	var jobs []fileJob
+	for _, f := range opts.Files {
+		if f == "-" {
+			data, err := io.ReadAll(io.LimitReader(opts.Stdin, maxFileSize+1))
+			if err != nil {
+				return nil, fmt.Errorf("-f -: %w", err)
+			}
+			jobs = append(jobs, fileJob{display: "-", data: data})
+			continue
+		}
+		js, err := manifestJobs(f, f)
+		if err != nil {
+			return nil, fmt.Errorf("-f %s: %w", f, err)
+		}
+		jobs = append(jobs, js...)
+	}
+	inv.Inputs = append(inv.Inputs, describeCount(len(jobs), "manifest file"))
+	var objs []*inventory.Object
+	for _, r := range readManifests(ctx, jobs, inventory.FromManifest) {
+		objs = append(objs, r.objects...)
+		inv.InputErrors = append(inv.InputErrors, r.errors...)
+	}
+	return objs, nil
 }

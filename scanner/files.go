@@ -1,0 +1,186 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
+)
+
+// maxFileSize bounds one manifest file; larger ones are reported, not read.
+const maxFileSize = 256 << 20
+
+// fileJob is one file to read: where it is and how findings name it.
+type fileJob struct {
+	disk, display string
+	data          []byte // set for stdin
+}
+
+type fileResult struct {
+	objects []*inventory.Object
+	errors  []inventory.InputError
+}
+
+// manifestJobs lists the files of one input: a file as given, or a directory's
+// *.yaml|*.yml|*.json at any depth (hidden directories such as .git skipped), in lexical
+// order. display joins the input as the user wrote it with the path inside it.
+func manifestJobs(input, display string) ([]fileJob, error) {
+	info, err := os.Stat(input)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []fileJob{{disk: input, display: filepath.ToSlash(display)}}, nil
+	}
+	var jobs []fileJob
+	err = filepath.WalkDir(input, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable subdirectory: reported below when a file in it fails
+		}
+		if d.IsDir() {
+			if p != input && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !isManifestName(d.Name()) {
+			return nil
+		}
+		rel, _ := filepath.Rel(input, p)
+		jobs = append(jobs, fileJob{disk: p, display: filepath.ToSlash(filepath.Join(display, rel))})
+		return nil
+	})
+	return jobs, err
+}
+
+// readManifests reads and decodes jobs on GOMAXPROCS workers and returns the results in
+// job order, so the inventory does not depend on scheduling.
+func readManifests(ctx context.Context, jobs []fileJob, origin inventory.Origin) []fileResult {
+	results := make([]fileResult, len(jobs))
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
+	var (
+		wg   sync.WaitGroup
+		next int
+		mu   sync.Mutex
+	)
+	take := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		if ctx.Err() != nil || next >= len(jobs) {
+			return -1
+		}
+		next++
+		return next - 1
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := take(); i >= 0; i = take() {
+				results[i] = readManifest(jobs[i], origin)
+			}
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func readManifest(job fileJob, origin inventory.Origin) fileResult {
+	data := job.data
+	if data == nil {
+		f, err := os.Open(job.disk)
+		if err != nil {
+			return fileResult{errors: []inventory.InputError{{Source: inventory.Source{Path: job.display}, Message: err.Error()}}}
+		}
+		data, err = io.ReadAll(io.LimitReader(f, maxFileSize+1))
+		f.Close()
+		if err != nil {
+			return fileResult{errors: []inventory.InputError{{Source: inventory.Source{Path: job.display}, Message: err.Error()}}}
+		}
+		if len(data) > maxFileSize {
+			return fileResult{errors: []inventory.InputError{{Source: inventory.Source{Path: job.display}, Message: "file larger than 256 MiB, not read"}}}
+		}
+	}
+	objs, errs := parseManifest(data, job.display, origin)
+	return fileResult{objects: objs, errors: errs}
+}
+
+// parseManifest decodes every document of a file into objects. A document that does not
+// decode becomes an InputError at its line; the others are still read.
+func parseManifest(data []byte, display string, origin inventory.Origin) ([]*inventory.Object, []inventory.InputError) {
+	var (
+		objs []*inventory.Object
+		errs []inventory.InputError
+	)
+	for _, doc := range splitDocuments(data) {
+		node, err := parseDocument(doc)
+		if err != nil {
+			// JSON that YAML rejects (tabs for indentation, say) is still JSON.
+			if body, ok := decodeJSON(doc.Text); ok {
+				objs = append(objs, objectsFromDocument(nil, body, origin, display, doc.Line)...)
+				continue
+			}
+			errs = append(errs, inventory.InputError{Source: inventory.Source{Path: display, Line: lineOfError(err)}, Message: errorMessage(err)})
+			continue
+		}
+		if node == nil {
+			continue
+		}
+		body, ok := toValue(node).(map[string]any)
+		if !ok {
+			continue // not an object: values files, lists of strings
+		}
+		objs = append(objs, objectsFromDocument(node, body, origin, display, doc.Line)...)
+	}
+	return objs, errs
+}
+
+func errorMessage(err error) string {
+	if ye, ok := err.(*yamlError); ok {
+		return "invalid YAML: " + ye.Msg
+	}
+	return err.Error()
+}
+
+// decodeJSON decodes a JSON object the way YAML would (numbers as int or float64).
+func decodeJSON(text []byte) (map[string]any, bool) {
+	t := bytes.TrimSpace(text)
+	if len(t) == 0 || t[0] != '{' {
+		return nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(t))
+	dec.UseNumber()
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	return fixNumbers(v).(map[string]any), true
+}
+
+func fixNumbers(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = fixNumbers(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = fixNumbers(e)
+		}
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return int(i)
+		}
+		f, _ := t.Float64()
+		return f
+	}
+	return v
+}
