@@ -36,6 +36,10 @@ type Inventory struct {
 	InputErrors []InputError
 	// Unchecked lists what could not be examined and why.
 	Unchecked []findings.Unchecked
+	// ServingCerts are webhook serving certificates from Secrets, DIR/certs and TLS probes.
+	ServingCerts []ServingCert
+	// ImageChecks are the registry's answers for the planned images (--registry-check).
+	ImageChecks []ImageCheck
 }
 
 // Origin tells how an object reached the inventory, which decides what its apiVersion proves.
