@@ -29,19 +29,33 @@ func addLiveFlags(fs *pflag.FlagSet) *liveOptions {
 	return o
 }
 
-// scan reads the live cluster. progress receives progress output (pass nil or io.Discard
-// when stderr is not a terminal).
+// scan reads the live cluster. progress receives progress output (nil when stderr is not
+// a terminal).
 func (o *liveOptions) scan(ctx context.Context, progress io.Writer) (*inventory.Inventory, error) {
+	opts, err := o.options()
+	if err != nil {
+		return nil, err
+	}
+	opts.Progress = progress
+	return live.Scan(ctx, opts)
+}
+
+// options resolves the connection flags (kubeconfig, context, in-cluster config).
+func (o *liveOptions) options() (live.Options, error) {
 	cfg, err := o.config.ToRESTConfig()
 	if err != nil {
-		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
+		return live.Options{}, fmt.Errorf("reading the kubeconfig: %w", err)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 60 * time.Second
 	}
-	opts := live.Options{Config: cfg, AuditLog: o.auditLog, Progress: progress}
+	// Lists are paged and bounded in concurrency; client-go's default 5 QPS would make a
+	// large cluster's read needlessly slow without easing the API server's load.
+	cfg.QPS, cfg.Burst = 20, 40
+	cfg.UserAgent = "upgrade-lint"
+	opts := live.Options{Config: cfg, AuditLog: o.auditLog}
 	if o.config.Namespace != nil && *o.config.Namespace != "" {
 		opts.Namespaces = []string{*o.config.Namespace}
 	}
-	return live.Scan(ctx, opts)
+	return opts, nil
 }
