@@ -30,6 +30,7 @@ var parts = []part{
 	{"admission", genAdmission},
 	{"images", genImages},
 	{"addons", genAddons},
+	{"metrics", genMetrics},
 }
 
 func main() {
