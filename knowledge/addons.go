@@ -7,7 +7,16 @@ type AddonSet struct {
 	Minor     Minor    `json:"minor"`
 	CoreDNS   AddonPod `json:"coredns"`
 	KubeProxy AddonPod `json:"kubeProxy"`
-	Source    string   `json:"source"`
+	// PortZero lists the control-plane components kubeadm starts with --port=0 (their
+	// insecure HTTP port 10251/10252 disabled), with where kubeadm writes it.
+	PortZero []ComponentFlag `json:"portZero,omitempty"`
+	Source   string          `json:"source"`
+}
+
+// ComponentFlag is one flag kubeadm writes into a component's static pod.
+type ComponentFlag struct {
+	Component string `json:"component"`
+	Source    string `json:"source"`
 }
 
 // AddonPod is one add-on's pod template as kubeadm writes it.

@@ -37,6 +37,10 @@ func genAddons(g *generator) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", m, err)
 		}
+		set.PortZero, err = addonsPortZero(dir, module)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m, err)
+		}
 		sets = append(sets, set)
 	}
 	return g.writeData("addons.json", inputs, sets)
@@ -131,4 +135,42 @@ func addonsReadPod(dir, module, file, constPrefix, container string) (knowledge.
 		return pod, nil
 	}
 	return knowledge.AddonPod{}, fmt.Errorf("%s: %s has no container %q", file, constPrefix, container)
+}
+
+// portZeroFuncs maps kubeadm's command builders to the components they start.
+var portZeroFuncs = map[string]string{
+	"getControllerManagerCommand": "kube-controller-manager",
+	"getSchedulerCommand":         "kube-scheduler",
+}
+
+// addonsPortZero finds `"port": "0"` in kubeadm's control-plane command builders
+// (cmd/kubeadm/app/phases/controlplane/manifests.go).
+func addonsPortZero(dir, module string) ([]knowledge.ComponentFlag, error) {
+	const file = "cmd/kubeadm/app/phases/controlplane/manifests.go"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filepath.Join(dir, file), nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []knowledge.ComponentFlag
+	for _, decl := range f.Decls {
+		fn, ok := decl.(*ast.FuncDecl)
+		if !ok || portZeroFuncs[fn.Name.Name] == "" {
+			continue
+		}
+		ast.Inspect(fn, func(n ast.Node) bool {
+			kv, ok := n.(*ast.KeyValueExpr)
+			if !ok {
+				return true
+			}
+			k, kok := kv.Key.(*ast.BasicLit)
+			v, vok := kv.Value.(*ast.BasicLit)
+			if kok && vok && k.Value == `"port"` && v.Value == `"0"` {
+				out = append(out, knowledge.ComponentFlag{Component: portZeroFuncs[fn.Name.Name],
+					Source: fmt.Sprintf("%s/%s:%d", module, file, fset.Position(kv.Pos()).Line)})
+			}
+			return true
+		})
+	}
+	return out, nil
 }
