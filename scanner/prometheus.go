@@ -80,51 +80,13 @@ func ScanPrometheusFile(inv *inventory.Inventory, path string, data []byte) {
 		}
 		switch {
 		case promValue(root, "groups") != nil:
-			inv.PromQueries = append(inv.PromQueries, RuleGroupQueries(promValue(root, "groups"), inventory.Source{Path: path})...)
+			inv.PromQueries = append(inv.PromQueries, inventory.RuleGroupQueries(promValue(root, "groups"), inventory.Source{Path: path})...)
 		case promValue(root, "scrape_configs") != nil:
 			inv.ScrapeTargets = append(inv.ScrapeTargets, scrapeConfigTargets(promValue(root, "scrape_configs"), path)...)
 		case promValue(root, "panels") != nil || promValue(root, "dashboard") != nil || promValue(root, "rows") != nil:
 			inv.PromQueries = append(inv.PromQueries, dashboardQueries(root, "", path)...)
 		}
 	}
-}
-
-// RuleGroupQueries reads the expressions of a `groups:` list (a rule file, or a
-// PrometheusRule's spec.groups). src names the file or object; lines come from the nodes.
-func RuleGroupQueries(groups *yaml.Node, src inventory.Source) []inventory.PromQuery {
-	var out []inventory.PromQuery
-	if groups == nil || groups.Kind != yaml.SequenceNode {
-		return nil
-	}
-	for _, g := range groups.Content {
-		rules := promValue(g, "rules")
-		if rules == nil || rules.Kind != yaml.SequenceNode {
-			continue
-		}
-		for _, r := range rules.Content {
-			expr := promValue(r, "expr")
-			if expr == nil || expr.Kind != yaml.ScalarNode {
-				continue
-			}
-			q := inventory.PromQuery{Expr: expr.Value, Kind: "record", Source: src}
-			if n := promValue(r, "alert"); n != nil {
-				q.Kind, q.Name = "alert", n.Value
-			} else if n := promValue(r, "record"); n != nil {
-				q.Name = n.Value
-			}
-			q.Source.Line = exprLine(expr)
-			out = append(out, q)
-		}
-	}
-	return out
-}
-
-// exprLine is the line an expression starts on: a block scalar's text starts below its indicator.
-func exprLine(n *yaml.Node) int {
-	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		return n.Line + 1
-	}
-	return n.Line
 }
 
 // dashboardQueries walks a Grafana dashboard (panels, rows, nested panels, the

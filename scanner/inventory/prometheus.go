@@ -1,5 +1,7 @@
 package inventory
 
+import "gopkg.in/yaml.v3"
+
 // PromQuery is one PromQL expression found in a Prometheus rule file, a PrometheusRule
 // object, a Grafana dashboard panel or a live Prometheus's loaded rules.
 type PromQuery struct {
@@ -34,4 +36,55 @@ type ScrapeTarget struct {
 	// "live-target".
 	How    string
 	Source Source
+}
+
+// RuleGroupQueries reads the expressions of a `groups:` list (a rule file, or a
+// PrometheusRule's spec.groups). src names the file or object; lines come from the nodes.
+func RuleGroupQueries(groups *yaml.Node, src Source) []PromQuery {
+	var out []PromQuery
+	if groups == nil || groups.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, g := range groups.Content {
+		rules := yamlValue(g, "rules")
+		if rules == nil || rules.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, r := range rules.Content {
+			expr := yamlValue(r, "expr")
+			if expr == nil || expr.Kind != yaml.ScalarNode {
+				continue
+			}
+			q := PromQuery{Expr: expr.Value, Kind: "record", Source: src}
+			if n := yamlValue(r, "alert"); n != nil {
+				q.Kind, q.Name = "alert", n.Value
+			} else if n := yamlValue(r, "record"); n != nil {
+				q.Name = n.Value
+			}
+			q.Source.Line = exprLine(expr)
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// exprLine is the line an expression starts on: a block scalar's text starts below its indicator.
+func exprLine(n *yaml.Node) int {
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return n.Line + 1
+	}
+	return n.Line
+}
+
+// yamlValue returns the value node of key in a mapping, nil when absent.
+func yamlValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
