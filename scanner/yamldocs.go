@@ -140,6 +140,11 @@ func shiftYAMLError(err error, offset int) error {
 		}
 		if i > 0 && strings.HasPrefix(rest[i:], ": ") {
 			line, msg = n, rest[i+2:]
+			// yaml.v3 reports parser errors at the 0-based line of their context mark
+			// (scanner errors are 1-based): "did not find expected ..." is one line early.
+			if strings.HasPrefix(msg, "did not find expected") {
+				line++
+			}
 		}
 	}
 	if line == 0 {
