@@ -6,7 +6,6 @@ import (
 	"github.com/upgrade-lint/upgrade-lint/findings"
 )
 
-func writeHTML(io.Writer, *findings.Result, Options) error     { return nil }
 func writeMarkdown(io.Writer, *findings.Result, Options) error { return nil }
 func writeSARIF(io.Writer, *findings.Result, Options) error    { return nil }
 func writeJUnit(io.Writer, *findings.Result, Options) error    { return nil }
