@@ -91,14 +91,13 @@ func run(p *rules.Pass) {
 	unsupportedTold := map[string]bool{}
 	removed := map[string]bool{}
 	readyTold := false
-	defaultCorefile := migration.Default("", in.Text)
 	for _, h := range p.Plan.Hops {
 		st := stepOf(steps, h)
 		var out []findings.Finding
-		if st != nil && !(defaultCorefile && kubeadmMigrates(h)) {
+		if st != nil {
 			out = append(out, st.changes(p, in, running, reported, unsupportedTold, removed)...)
 		}
-		if !readyTold && !(defaultCorefile && kubeadmMigrates(h)) {
+		if !readyTold {
 			if f, ok := readyFinding(p, in, h, running); ok {
 				readyTold = true
 				out = append(out, f)
@@ -106,6 +105,9 @@ func run(p *rules.Pass) {
 		}
 		if h == p.Hop {
 			for _, f := range out {
+				if kubeadmMigrates(h) && (f.Severity == findings.Error) && f.Subject != "" {
+					f.Message += " " + kubeadmNote(h)
+				}
 				f.Evidence = strings.TrimSpace(f.Evidence + " (running version from " + how + ")")
 				p.Report(f)
 			}
@@ -115,6 +117,12 @@ func run(p *rules.Pass) {
 }
 
 func kubeadmMigrates(h knowledge.Hop) bool { return h.To.AtLeast(kubeadmMigratesFrom) }
+
+// kubeadmNote says what kubeadm itself does to the Corefile at such a hop: the finding
+// still stands for whatever re-applies the ConfigMap, and for upgrades kubeadm does not do.
+func kubeadmNote(h knowledge.Hop) string {
+	return fmt.Sprintf("(`kubeadm upgrade apply` %s rewrites a Corefile that is kubeadm's default and migrates a customised one, keeping the original as Corefile-backup; GitOps, Helm or a saved manifest that re-applies this ConfigMap brings the old Corefile back.)", h.To)
+}
 
 // runningVersion is the CoreDNS version running now: the Deployment's image tag, else what
 // kubeadm of the plan's first minor deploys.

@@ -120,8 +120,8 @@ func runDeprecated(p *rules.Pass) {
 			if fact.At(p.Hop.From).Deprecated && !p.First() {
 				continue
 			}
-			if fact.RemovedIn != nil && !p.Plan.To.Less(*fact.RemovedIn) && fact.RemovedIn.Compare(p.Hop.To) <= 0 {
-				continue
+			if knowledge.Before(fact.RemovedIn, p.Plan.To) {
+				continue // removed within the plan: removed-flag reports it at its hop
 			}
 			removal := ""
 			if fact.RemovedIn != nil {
