@@ -105,15 +105,19 @@ func run(p *rules.Pass) {
 		}
 		if h == p.Hop {
 			for _, f := range out {
-				if kubeadmMigrates(h) && (f.Severity == findings.Error) && f.Subject != "" {
-					f.Message += " " + kubeadmNote(h)
-				}
 				f.Evidence = strings.TrimSpace(f.Evidence + " (running version from " + how + ")")
 				p.Report(f)
 			}
 			return
 		}
 	}
+}
+
+func migrateNote(h knowledge.Hop) string {
+	if !kubeadmMigrates(h) {
+		return ""
+	}
+	return " " + kubeadmNote(h)
 }
 
 func kubeadmMigrates(h knowledge.Hop) bool { return h.To.AtLeast(kubeadmMigratesFrom) }
@@ -266,6 +270,9 @@ func (st *step) finding(p *rules.Pass, in *corefileInput, n notice, fix string) 
 	case migration.SevRemoved:
 		f.Severity = findings.Error
 		f.Message = fmt.Sprintf("CoreDNS %s no longer has %s (removed in CoreDNS %s%s): CoreDNS exits at start with this Corefile and its pods crash-loop, taking cluster DNS down.%s", st.to, what, n.version, replaced, extra)
+		if kubeadmMigrates(st.hop) {
+			f.Message += " " + kubeadmNote(st.hop)
+		}
 	case migration.SevIgnored:
 		f.Severity = findings.Warning
 		f.Message = fmt.Sprintf("CoreDNS %s ignores %s (from CoreDNS %s%s): the setting no longer has any effect.%s", st.to, what, n.version, replaced, extra)
@@ -325,7 +332,7 @@ func readyFinding(p *rules.Pass, in *corefileInput, h knowledge.Hop, running str
 		Component: "coredns",
 		Subject:   "ready",
 		Message: fmt.Sprintf("kubeadm %s's CoreDNS Deployment has %s, which only the ready plugin serves, and this Corefile has no ready plugin: the %s probe fails, the CoreDNS pods run but never become Ready, and the kube-dns Service has no endpoints.",
-			h.To, probe, probe),
+			h.To, probe, probe) + migrateNote(h),
 		Fix:        fix,
 		Source:     src,
 		Evidence:   "CoreDNS " + target + " at this hop",
