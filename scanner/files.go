@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
@@ -30,7 +29,7 @@ type fileResult struct {
 }
 
 // manifestJobs lists the files of one input: a file as given, or a directory's
-// *.yaml|*.yml|*.json at any depth (hidden directories such as .git skipped), in lexical
+// *.yaml|*.yml|*.json at any depth (.git and the like skipped), in lexical
 // order. display joins the input as the user wrote it with the path inside it.
 func manifestJobs(input, display string) ([]fileJob, error) {
 	info, err := os.Stat(input)
@@ -46,7 +45,9 @@ func manifestJobs(input, display string) ([]fileJob, error) {
 			return nil // unreadable subdirectory: reported below when a file in it fails
 		}
 		if d.IsDir() {
-			if p != input && strings.HasPrefix(d.Name(), ".") {
+			// Version-control metadata holds no manifests; other hidden directories
+			// (.github, .helm) may.
+			if p != input && (d.Name() == ".git" || d.Name() == ".hg" || d.Name() == ".svn") {
 				return filepath.SkipDir
 			}
 			return nil
