@@ -250,6 +250,8 @@ func (cp *ControlPlane) Config(user string) *rest.Config {
 		TLSClientConfig: rest.TLSClientConfig{Insecure: true},
 		QPS:             100,
 		Burst:           200,
+		// Tests write through deprecated versions on purpose.
+		WarningHandler: rest.NoWarnings{},
 	}
 }
 

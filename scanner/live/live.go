@@ -226,9 +226,16 @@ func runJobs(ctx context.Context, cl *clients, jobs []listJob, opts Options) ([]
 // the same object. Failed lists become Unchecked entries on c.
 func merge(results []listResult, c *Cluster) map[string]map[string]any {
 	out := map[string]map[string]any{}
+	seen := map[findings.Unchecked]bool{}
+	for _, u := range c.Unchecked {
+		seen[u] = true
+	}
 	for _, r := range results {
 		if r.unchecked != nil {
-			c.Unchecked = append(c.Unchecked, *r.unchecked)
+			if !seen[*r.unchecked] {
+				seen[*r.unchecked] = true
+				c.Unchecked = append(c.Unchecked, *r.unchecked)
+			}
 			continue
 		}
 		for _, b := range r.bodies {
