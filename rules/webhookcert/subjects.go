@@ -85,7 +85,7 @@ func Subjects(inv *inventory.Inventory) []Subject {
 				continue
 			}
 			cc, _ := conv["webhookClientConfig"].(map[string]any) // v1beta1
-			if wh, ok := conv["webhook"].(map[string]any); ok {     // v1
+			if wh, ok := conv["webhook"].(map[string]any); ok {   // v1
 				cc, _ = wh["clientConfig"].(map[string]any)
 			}
 			if cc == nil {
