@@ -474,9 +474,11 @@ func showAPI(w io.Writer, kb *knowledge.KB, spec string, at *knowledge.Minor) er
 		{"Served by default", fmt.Sprint(a.ServedByDefault)},
 	}
 	if at != nil {
-		var served []string
-		for _, v := range kb.ServedVersions(a.Group, a.Kind, *at) {
-			served = append(served, v.APIVersion())
+		var served []string // in any group: Ingress moved from extensions to networking.k8s.io
+		for _, v := range kb.KindVersions(a.Kind) {
+			if v.ServedAt(*at) {
+				served = append(served, v.APIVersion())
+			}
 		}
 		rows = append(rows, []string{"Served at " + at.String(), orDash(strings.Join(served, ", "))})
 	}
