@@ -10,7 +10,11 @@ type AddonSet struct {
 	// PortZero lists the control-plane components kubeadm starts with --port=0 (their
 	// insecure HTTP port 10251/10252 disabled), with where kubeadm writes it.
 	PortZero []ComponentFlag `json:"portZero,omitempty"`
-	Source   string          `json:"source"`
+	// KubeProxyModes are the Linux proxy modes kube-proxy's config validation accepts
+	// (besides "", its default); any other mode makes kube-proxy exit at start.
+	KubeProxyModes       []string `json:"kubeProxyModes"`
+	KubeProxyModesSource string   `json:"kubeProxyModesSource"`
+	Source               string   `json:"source"`
 }
 
 // ComponentFlag is one flag kubeadm writes into a component's static pod.

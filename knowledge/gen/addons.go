@@ -41,6 +41,10 @@ func genAddons(g *generator) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", m, err)
 		}
+		set.KubeProxyModes, set.KubeProxyModesSource, err = addonsProxyModes(dir, module)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m, err)
+		}
 		sets = append(sets, set)
 	}
 	return g.writeData("addons.json", inputs, sets)
@@ -173,4 +177,57 @@ func addonsPortZero(dir, module string) ([]knowledge.ComponentFlag, error) {
 		})
 	}
 	return out, nil
+}
+
+// addonsProxyModes reads the modes validateProxyModeLinux accepts, resolving its
+// ProxyMode constants in the config package's types.go (pkg/proxy/apis/config, named
+// kubeproxyconfig before 1.11).
+func addonsProxyModes(dir, module string) ([]string, string, error) {
+	for _, pkg := range []string{"pkg/proxy/apis/config", "pkg/proxy/apis/kubeproxyconfig"} {
+		validation := filepath.Join(dir, pkg, "validation", "validation.go")
+		fset := token.NewFileSet()
+		vf, err := parser.ParseFile(fset, validation, nil, 0)
+		if err != nil {
+			continue
+		}
+		tf, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, pkg, "types.go"), nil, 0)
+		if err != nil {
+			return nil, "", err
+		}
+		consts := map[string]string{}
+		ast.Inspect(tf, func(n ast.Node) bool {
+			if vs, ok := n.(*ast.ValueSpec); ok {
+				for i, name := range vs.Names {
+					if i < len(vs.Values) {
+						if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							consts[name.Name], _ = strconv.Unquote(lit.Value)
+						}
+					}
+				}
+			}
+			return true
+		})
+		var modes []string
+		line := 0
+		for _, decl := range vf.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Name.Name != "validateProxyModeLinux" {
+				continue
+			}
+			line = fset.Position(fn.Pos()).Line
+			ast.Inspect(fn, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok && strings.HasPrefix(sel.Sel.Name, "ProxyMode") {
+					if v, ok := consts[sel.Sel.Name]; ok {
+						modes = append(modes, v)
+					}
+				}
+				return true
+			})
+		}
+		if line == 0 {
+			return nil, "", fmt.Errorf("%s: no validateProxyModeLinux", validation)
+		}
+		return modes, fmt.Sprintf("%s/%s/validation/validation.go:%d", module, pkg, line), nil
+	}
+	return nil, "", fmt.Errorf("no kube-proxy config validation found")
 }
