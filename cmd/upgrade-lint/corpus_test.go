@@ -83,7 +83,7 @@ func TestCorpusRecall(t *testing.T) {
 		}
 	}
 	for k, n := range got {
-		if n > want[k] {
+		if n > want[k] && !beyondGroundTruth[k] {
 			extra = append(extra, fmt.Sprintf("%s (%d, truth %d)", k, n, want[k]))
 		}
 	}
@@ -93,6 +93,14 @@ func TestCorpusRecall(t *testing.T) {
 		t.Errorf("recall: %d documents expected, %d findings\nmissing:\n  %s\nnot in the ground truth:\n  %s",
 			total, len(res.Findings), strings.Join(missing, "\n  "), strings.Join(extra, "\n  "))
 	}
+}
+
+// beyondGroundTruth lists findings that are right although the corpus's ground truth (taken
+// from the upstream deprecated-API migration guide, which starts at 1.16) lacks them.
+var beyondGroundTruth = map[string]bool{
+	// Removed in 1.14 (CHANGELOG-1.14.md, kubernetes#72972: the alpha Initializers feature and the
+	// admissionregistration.k8s.io/v1alpha1 API version have been removed): not served at --from 1.15.
+	"kubernetes-examples@2025-10-24_279e8e4f/_archived/cloud-controller-manager/persistent-volume-label-initializer-config.yaml admissionregistration.k8s.io/v1alpha1 InitializerConfiguration": true,
 }
 
 // BenchmarkLintCorpus lints the real corpus (1,567 files) end to end: scan, rules, JSON.
