@@ -131,6 +131,7 @@ func sourceAt(o *inventory.Object, path ...any) findings.Source {
 	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
 		n = n.Content[0]
 	}
+	line := 0
 	for _, step := range path {
 		if n == nil {
 			return src
@@ -141,10 +142,7 @@ func sourceAt(o *inventory.Object, path ...any) findings.Source {
 			if n.Kind == yaml.MappingNode {
 				for i := 0; i+1 < len(n.Content); i += 2 {
 					if n.Content[i].Value == k {
-						next = n.Content[i+1]
-						if n.Content[i+1].Kind != yaml.MappingNode && n.Content[i+1].Kind != yaml.SequenceNode {
-							next = n.Content[i]
-						}
+						next, line = n.Content[i+1], n.Content[i].Line
 						break
 					}
 				}
@@ -155,10 +153,11 @@ func sourceAt(o *inventory.Object, path ...any) findings.Source {
 				return src
 			}
 			n = n.Content[k]
+			line = n.Line
 		}
 	}
-	if n != nil && n.Line > 0 {
-		src.Line = n.Line
+	if n != nil && line > 0 {
+		src.Line = line
 	}
 	return src
 }

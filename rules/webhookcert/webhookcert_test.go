@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,7 +82,11 @@ func runScenario(t *testing.T, archive string) (rules.Outcome, string) {
 				wants = append(wants, parseWant("", i+1, m[1]))
 			}
 		case "unchecked":
-			unchecked[strings.Trim(val, `"`)] = false
+			what, err := strconv.Unquote(val)
+			if err != nil {
+				t.Fatalf("unchecked: %v", err)
+			}
+			unchecked[what] = false
 		}
 	}
 	root := t.TempDir()
