@@ -1,0 +1,40 @@
+package kubesystem
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/upgrade-lint/upgrade-lint/findings"
+
+	"github.com/upgrade-lint/upgrade-lint/rules/ruletest"
+)
+
+func TestScenarios(t *testing.T) {
+	ruletest.Run(t, "testdata", Limits, ProxyConfig)
+}
+
+func TestLimitRangeSeverities(t *testing.T) {
+	fs := ruletest.RunScenario(t, "testdata/limitrange-min.txtar", Limits)
+	for _, f := range fs {
+		switch f.Subject {
+		case "coredns":
+			if f.Severity != findings.Error || !strings.Contains(f.Message, "minimum memory per container is 128Mi but the request is 70Mi") {
+				t.Errorf("coredns: %v %s", f.Severity, f.Message)
+			}
+		case "kube-proxy":
+			// kube-proxy gets defaults that satisfy the minimum: changed, not rejected.
+			if f.Severity != findings.Warning || !strings.Contains(f.Message, "adds a cpu limit of 500m") {
+				t.Errorf("kube-proxy: %v %s", f.Severity, f.Message)
+			}
+		}
+	}
+	fs = ruletest.RunScenario(t, "testdata/quota.txtar", Limits)
+	for _, f := range fs {
+		if f.Severity != findings.Error {
+			t.Errorf("quota finding for %s is %v, want error", f.Subject, f.Severity)
+		}
+		if f.Subject == "coredns" && !strings.Contains(f.Message, "limits.cpu") {
+			t.Errorf("coredns quota: %s", f.Message)
+		}
+	}
+}

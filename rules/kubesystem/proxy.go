@@ -1,0 +1,175 @@
+package kubesystem
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/upgrade-lint/upgrade-lint/findings"
+	"github.com/upgrade-lint/upgrade-lint/rules"
+	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
+)
+
+// ProxyConfig is the kube-proxy-config rule.
+var ProxyConfig = &rules.Rule{
+	Name: "kube-proxy-config",
+	Doc: `The kube-proxy ConfigMap sets a proxy mode or feature gate the hop's kube-proxy refuses
+kube-proxy reads its KubeProxyConfiguration from ConfigMap kube-system/kube-proxy
+(config.conf). At each hop:
+
+  - mode: the modes kube-proxy's config validation accepts per minor (userspace is gone in
+    1.26); any other makes kube-proxy exit at start on every node;
+  - featureGates: a gate the new kube-proxy no longer knows, or sets against a value now
+    locked, also makes it exit.
+
+Both are errors at the hop where they start to fail.`,
+	Severity: findings.Error,
+	Run:      runProxyConfig,
+}
+
+// proxyConfig is the decoded KubeProxyConfiguration and where it sits in its file.
+type proxyConfig struct {
+	cm        *inventory.Object
+	key       string
+	root      *yaml.Node
+	firstLine int // file line of the config text's first line, 0 if unknown
+}
+
+func findProxyConfig(inv *inventory.Inventory) *proxyConfig {
+	cm := inv.Object("ConfigMap", "kube-system", "kube-proxy")
+	if cm == nil {
+		return nil
+	}
+	data, _ := cm.Body["data"].(map[string]any)
+	for _, key := range sortedAny(data) {
+		text, _ := data[key].(string)
+		var doc yaml.Node
+		if yaml.Unmarshal([]byte(text), &doc) != nil || len(doc.Content) == 0 {
+			continue
+		}
+		root := doc.Content[0]
+		if kind := value(root, "kind"); kind == nil || kind.Value != "KubeProxyConfiguration" {
+			continue
+		}
+		return &proxyConfig{cm: cm, key: key, root: root, firstLine: blockStart(cm, key)}
+	}
+	return nil
+}
+
+func sortedAny(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// blockStart is the file line a data key's block scalar text starts on.
+func blockStart(cm *inventory.Object, key string) int {
+	if cm.Node == nil {
+		return 0
+	}
+	root := cm.Node
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	v := value(value(root, "data"), key)
+	if v == nil || v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+		return 0
+	}
+	return v.Line + 1
+}
+
+func value(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func (pc *proxyConfig) source(n *yaml.Node) findings.Source {
+	src := pc.cm.Source
+	src.Object = pc.cm.Ref()
+	if pc.firstLine > 0 && n != nil {
+		src.Line = pc.firstLine + n.Line - 1
+	}
+	return src
+}
+
+func runProxyConfig(p *rules.Pass) {
+	pc := findProxyConfig(p.Inv)
+	if pc == nil {
+		return
+	}
+	checkMode(p, pc)
+	checkGates(p, pc)
+}
+
+func checkMode(p *rules.Pass, pc *proxyConfig) {
+	n := value(pc.root, "mode")
+	if n == nil || n.Value == "" {
+		return
+	}
+	from, to := p.KB.AddonsAt(p.Hop.From), p.KB.AddonsAt(p.Hop.To)
+	if from == nil || to == nil || len(to.KubeProxyModes) == 0 {
+		return
+	}
+	if !slices.Contains(from.KubeProxyModes, n.Value) || slices.Contains(to.KubeProxyModes, n.Value) {
+		return
+	}
+	p.Report(findings.Finding{
+		Component: "kube-proxy",
+		Subject:   "mode: " + n.Value,
+		Message: fmt.Sprintf("kube-proxy %s no longer accepts proxy mode %q (its config validation allows %s or blank): kube-proxy exits at start on every node and Services stop working.",
+			p.Hop.To, n.Value, strings.Join(to.KubeProxyModes, ", ")),
+		Fix:        fmt.Sprintf("Before this hop, set mode to %q (or another mode kube-proxy %s accepts) in %s of ConfigMap kube-system/kube-proxy, and restart kube-proxy to check it runs.", to.KubeProxyModes[0], p.Hop.To, pc.key),
+		Source:     pc.source(n),
+		References: []string{to.KubeProxyModesSource},
+	})
+}
+
+func checkGates(p *rules.Pass, pc *proxyConfig) {
+	gates := value(pc.root, "featureGates")
+	if gates == nil || gates.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(gates.Content); i += 2 {
+		name, val := gates.Content[i], gates.Content[i+1]
+		g := p.KB.Gate(name.Value)
+		if g == nil {
+			continue
+		}
+		enabled := val.Value == "true"
+		src := pc.source(name)
+		switch {
+		case g.RemovedFor("kube-proxy", p.Hop.To) && !g.RemovedFor("kube-proxy", p.Hop.From):
+			p.Report(findings.Finding{
+				Component: "kube-proxy",
+				Subject:   "featureGates: " + name.Value,
+				Message:   fmt.Sprintf("kube-proxy %s no longer knows feature gate %s: it exits at start with \"unrecognized feature gate\" on every node.", p.Hop.To, name.Value),
+				Fix:       fmt.Sprintf("Before this hop, remove %s from featureGates in %s of ConfigMap kube-system/kube-proxy.", name.Value, pc.key),
+				Source:    src, References: []string{g.Source},
+			})
+		default:
+			now, okNow := g.At(p.Hop.To)
+			before, okBefore := g.At(p.Hop.From)
+			if okNow && now.Locked && enabled != now.Default && !(okBefore && before.Locked) {
+				p.Report(findings.Finding{
+					Component: "kube-proxy",
+					Subject:   "featureGates: " + name.Value,
+					Message:   fmt.Sprintf("Feature gate %s is locked to %v in kube-proxy %s (%s): setting it to %v makes kube-proxy exit at start.", name.Value, now.Default, p.Hop.To, now.Stage, enabled),
+					Fix:       fmt.Sprintf("Before this hop, remove %s from featureGates in %s of ConfigMap kube-system/kube-proxy.", name.Value, pc.key),
+					Source:    src, References: []string{g.Source},
+				})
+			}
+		}
+	}
+}
