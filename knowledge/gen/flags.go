@@ -78,18 +78,6 @@ func genFlags(g *generator) error {
 			fmt.Fprintf(os.Stderr, "gen: flags %s: %s\n", minors[i], n)
 		}
 	}
-	if d := os.Getenv("FLAGS_DUMP"); d != "" {
-		for _, r := range results {
-			for comp, fl := range r.flags {
-				var lines []string
-				for n, st := range fl {
-					lines = append(lines, fmt.Sprintf("%s %v %q %s", n, st.deprecated, st.message, st.source))
-				}
-				sort.Strings(lines)
-				os.WriteFile(fmt.Sprintf("%s/%s-%s.txt", d, comp, r.minor), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
-			}
-		}
-	}
 	manual, err := readManualFlags(manualFlagsPath)
 	if err != nil {
 		return err

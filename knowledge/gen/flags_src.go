@@ -50,6 +50,7 @@ type srcPkg struct {
 	label  string // module@version/relative/dir, the prefix of Source strings
 	files  []*ast.File
 	funcs  map[string]*ast.FuncDecl
+	inits  []*ast.FuncDecl
 	meths  map[string]map[string]*ast.FuncDecl // receiver type -> method -> decl
 	types  map[string]*ast.TypeSpec
 	values map[string]ast.Expr // package-level const/var -> initialiser (or type for typed vars)
@@ -126,6 +127,10 @@ func (t *srcTree) readRequires() error {
 	return nil
 }
 
+// constOnlyPrefix is a dependency outside k8s.io read only for the constants that name
+// flags (cadvisor's cadvisorflags.HousekeepingInterval); its functions are never followed.
+const constOnlyPrefix = "github.com/google/cadvisor/"
+
 // locate maps an import path to the directory holding it and the label used in Source.
 func (t *srcTree) locate(imp string) (dir, label string, ok bool) {
 	const kube = "k8s.io/kubernetes"
@@ -133,7 +138,7 @@ func (t *srcTree) locate(imp string) (dir, label string, ok bool) {
 		rel := strings.TrimPrefix(strings.TrimPrefix(imp, kube), "/")
 		return filepath.Join(t.kubeDir, rel), kube + "@" + t.kubeVer + "/" + rel, true
 	}
-	if !strings.HasPrefix(imp, "k8s.io/") {
+	if !strings.HasPrefix(imp, "k8s.io/") && !strings.HasPrefix(imp, constOnlyPrefix) {
 		return "", "", false
 	}
 	staged := filepath.Join(t.kubeDir, "staging", "src", imp)
@@ -278,6 +283,10 @@ func (t *srcTree) load(imp string) *srcPkg {
 			case *ast.FuncDecl:
 				p.fileOf[d] = f
 				if d.Recv == nil || len(d.Recv.List) == 0 {
+					if d.Name.Name == "init" {
+						p.inits = append(p.inits, d)
+						continue
+					}
 					p.funcs[d.Name.Name] = d
 					continue
 				}

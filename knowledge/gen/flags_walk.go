@@ -97,7 +97,7 @@ func (w *flagWalker) walkMain(cmdPkg string) error {
 func normalizeFlag(s string) string { return strings.ReplaceAll(s, "_", "-") }
 
 func (w *flagWalker) visit(p *srcPkg, fn *ast.FuncDecl, recv typeRef, argTypes map[string]typeRef, bound map[string]string, depth int) {
-	if fn.Body == nil || depth > 30 {
+	if fn.Body == nil || depth > 30 || strings.HasPrefix(p.path, constOnlyPrefix) {
 		return
 	}
 	keys := make([]string, 0, len(bound))
@@ -302,12 +302,21 @@ func (w *flagWalker) call(s *scope, c *ast.CallExpr, depth int) {
 			}
 			return
 		case m == "Lookup" && len(c.Args) == 1:
+			// Only a looked-up name passed in by the caller marks a re-registration
+			// helper; a literal Lookup is a guard ("already added?").
+			if _, isIdent := c.Args[0].(*ast.Ident); !isIdent {
+				return
+			}
 			if name, ok := w.str(s, c.Args[0]); ok {
 				s.lookups = append(s.lookups, lookupCall{name, c})
 			}
 			return
 		case m == "AddFlag" || m == "AddGoFlag":
 			s.adds = true
+		case m == "AddGoFlagSet" && len(c.Args) == 1 && w.isGoCommandLine(s, c.Args[0]):
+			w.commandLineInits(s, c)
+		case m == "VisitAll" && len(c.Args) == 1:
+			w.copiedPackageFlags(s, sel, c)
 		}
 	}
 	for _, tgt := range w.callees(s, c) {
@@ -742,4 +751,177 @@ func resultType(w *flagWalker, c callee, i int) typeRef {
 		n += k
 	}
 	return typeRef{}
+}
+
+// isGoCommandLine reports whether e is the standard library's flag.CommandLine.
+func (w *flagWalker) isGoCommandLine(s *scope, e ast.Expr) bool {
+	sel, ok := e.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "CommandLine" {
+		return false
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	imp, ok := w.t.importName(s.file, id.Name)
+	return ok && imp == "flag"
+}
+
+// commandLineInits handles fs.AddGoFlagSet(flag.CommandLine): the flags are whatever
+// package init functions registered globally. The walker looks at the init functions
+// of the Kubernetes packages the calling file imports (klog's flags arrive that way).
+func (w *flagWalker) commandLineInits(s *scope, c *ast.CallExpr) {
+	for _, im := range s.file.Imports {
+		imp, _ := strconv.Unquote(im.Path.Value)
+		if !strings.HasPrefix(imp, "k8s.io/") {
+			continue
+		}
+		p := w.t.pkg(imp)
+		if p == nil {
+			continue
+		}
+		for _, fn := range p.inits {
+			w.commandLineInit(p, fn)
+		}
+	}
+}
+
+// commandLineInit follows only what an init function registers on flag.CommandLine:
+// klog.InitFlags(flag.CommandLine or nil) and flag.XxxVar(...) calls.
+func (w *flagWalker) commandLineInit(p *srcPkg, fn *ast.FuncDecl) {
+	s := &scope{pkg: p, file: p.fileOf[fn], strs: map[string]string{}, types: map[string]typeRef{},
+		local: map[string]bool{}, regsOn: map[string][]string{}}
+	for _, st := range fn.Body.List {
+		es, ok := st.(*ast.ExprStmt)
+		if !ok {
+			continue
+		}
+		c, ok := es.X.(*ast.CallExpr)
+		if !ok {
+			continue
+		}
+		sel, ok := c.Fun.(*ast.SelectorExpr)
+		if !ok {
+			continue
+		}
+		if id, ok := sel.X.(*ast.Ident); ok && registrationMethods[sel.Sel.Name] {
+			if imp, ok := w.t.importName(s.file, id.Name); ok && imp == "flag" {
+				w.registration(s, c, sel)
+			}
+			continue
+		}
+		global := false
+		for _, a := range c.Args {
+			if id, ok := a.(*ast.Ident); (ok && id.Name == "nil") || w.isGoCommandLine(s, a) {
+				global = true
+			}
+		}
+		if global {
+			w.call(s, c, 1)
+		}
+	}
+}
+
+// visitInit walks an init function as if called with no arguments.
+func (w *flagWalker) visitInit(p *srcPkg, fn *ast.FuncDecl) {
+	key := p.path + ".init@" + strconv.Itoa(int(fn.Pos()))
+	if w.visited[key] {
+		return
+	}
+	w.visited[key] = true
+	s := &scope{pkg: p, file: p.fileOf[fn], strs: map[string]string{}, types: map[string]typeRef{},
+		local: map[string]bool{}, regsOn: map[string][]string{}}
+	w.inspect(s, fn.Body, 1)
+}
+
+// copiedPackageFlags handles pkgFlags.VisitAll(func(f *flag.Flag) { ...; fs.AddFlag(pf) })
+// where pkgFlags is a package-level flag set filled by the package's init functions
+// (component-base/logs re-exporting klog's flags, deprecating most of them in a
+// switch on f.Name).
+func (w *flagWalker) copiedPackageFlags(s *scope, sel *ast.SelectorExpr, c *ast.CallExpr) {
+	id, ok := sel.X.(*ast.Ident)
+	lit, ok2 := c.Args[0].(*ast.FuncLit)
+	if !ok || !ok2 || s.local[id.Name] || s.pkg.values[id.Name] == nil || len(lit.Type.Params.List) != 1 || len(lit.Type.Params.List[0].Names) != 1 {
+		return
+	}
+	adds := false
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok && (methodName(c.Fun) == "AddFlag" || methodName(c.Fun) == "AddGoFlag") {
+			adds = true
+		}
+		return true
+	})
+	if !adds {
+		return
+	}
+	sub := newFlagWalker(w.t)
+	sub.home = w.home
+	for _, fn := range s.pkg.inits {
+		sub.visitInit(s.pkg, fn)
+	}
+	param := lit.Type.Params.List[0].Names[0].Name
+	deprecated := w.switchDeprecations(s, lit.Body, param)
+	for name, r := range sub.regs {
+		w.register(name, r.source, r.usageDeprecated)
+		if msg, ok := deprecated(name); ok {
+			w.marks[name] = msg
+		}
+	}
+	for name, msg := range sub.marks {
+		w.marks[name] = msg
+	}
+}
+
+// switchDeprecations reads which flag names a VisitAll callback deprecates: an
+// unconditional "x.Deprecated = msg", or one inside the clauses of "switch f.Name".
+func (w *flagWalker) switchDeprecations(s *scope, body *ast.BlockStmt, param string) func(string) (string, bool) {
+	setsDeprecated := func(stmts []ast.Stmt) (string, bool) {
+		msg, found := "", false
+		for _, st := range stmts {
+			a, ok := st.(*ast.AssignStmt)
+			if !ok || len(a.Lhs) != 1 || len(a.Rhs) != 1 {
+				continue
+			}
+			if sel, ok := a.Lhs[0].(*ast.SelectorExpr); ok && sel.Sel.Name == "Deprecated" {
+				if v, ok := w.str(s, a.Rhs[0]); ok {
+					msg, found = v, true
+				}
+			}
+		}
+		return msg, found
+	}
+	if msg, ok := setsDeprecated(body.List); ok {
+		return func(string) (string, bool) { return msg, true }
+	}
+	named := map[string]string{} // name -> message ("" = not deprecated)
+	defaultMsg, hasDefault := "", false
+	for _, st := range body.List {
+		sw, ok := st.(*ast.SwitchStmt)
+		if !ok || types.ExprString(sw.Tag) != param+".Name" {
+			continue
+		}
+		for _, cc := range sw.Body.List {
+			clause := cc.(*ast.CaseClause)
+			msg, dep := setsDeprecated(clause.Body)
+			if clause.List == nil {
+				defaultMsg, hasDefault = msg, dep
+				continue
+			}
+			for _, e := range clause.List {
+				if v, ok := w.str(s, e); ok {
+					if dep {
+						named[normalizeFlag(v)] = msg
+					} else {
+						named[normalizeFlag(v)] = ""
+					}
+				}
+			}
+		}
+	}
+	return func(name string) (string, bool) {
+		if msg, ok := named[name]; ok {
+			return msg, msg != ""
+		}
+		return defaultMsg, hasDefault
+	}
 }
