@@ -185,7 +185,7 @@ type textColumn struct {
 
 var textColumns = []textColumn{
 	{"#", 3, func(i int, _ findings.Finding) string { return fmt.Sprint(i + 1) }},
-	{"severity", 7, func(_ int, f findings.Finding) string { return f.Severity.String() }},
+	{"severity", 8, func(_ int, f findings.Finding) string { return f.Severity.String() }},
 	{"rule", 24, func(_ int, f findings.Finding) string { return f.Rule }},
 	{"component", 14, func(_ int, f findings.Finding) string { return f.Component }},
 	{"subject", 26, func(_ int, f findings.Finding) string { return f.Subject }},
@@ -277,7 +277,7 @@ func columnWidths(cols []textColumn, rows [][]string) []int {
 			}
 		}
 		if col.max > 0 {
-			widths[c] = min(widths[c], col.max)
+			widths[c] = max(min(widths[c], col.max), utf8.RuneCountInString(col.header))
 		}
 	}
 	// Each column costs its content, one space either side and a border.

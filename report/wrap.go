@@ -61,22 +61,19 @@ func wrap(s string, width int) []string {
 	return lines
 }
 
-// breakWord splits w so that head has at most room runes, after a separator when one is
-// in the last two thirds of the room; a '/' is preferred to other separators.
+// breakWord splits w so that head has at most room runes: after the last separator in
+// the last two thirds of the room when there is one, else exactly at the room.
 func breakWord(w string, room int) (head, tail string) {
 	if room < 1 {
 		room = 1
 	}
 	runes := []rune(w)
-	cut := room
-	for _, seps := range []string{"/", "/-,=:."} {
-		for i := room - 1; i >= room/3 && i > 0; i-- {
-			if strings.ContainsRune(seps, runes[i]) {
-				return string(runes[:i+1]), string(runes[i+1:])
-			}
+	for i := room - 1; i >= room/3 && i > 0; i-- {
+		if strings.ContainsRune("/-,=:.", runes[i]) {
+			return string(runes[:i+1]), string(runes[i+1:])
 		}
 	}
-	return string(runes[:cut]), string(runes[cut:])
+	return string(runes[:room]), string(runes[room:])
 }
 
 // wrapJoin is wrap joined with newlines: one table cell.
