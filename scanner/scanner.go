@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"github.com/upgrade-lint/upgrade-lint/findings"
 	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
@@ -163,26 +164,27 @@ func readSnapshotMeta(inv *inventory.Inventory, dir string) {
 	if err != nil {
 		return
 	}
-	for _, doc := range splitDocuments(data) {
-		node, err := parseDocument(doc)
-		if err != nil {
-			inv.InputErrors = append(inv.InputErrors, inventory.InputError{Source: inventory.Source{Path: "snapshot.yaml", Line: lineOfError(err)}, Message: errorMessage(err)})
-			return
-		}
-		body, _ := toValue(node).(map[string]any)
-		switch v := body["serverVersion"].(type) {
-		case string:
-			inv.ServerVersion = v
-		case map[string]any:
-			inv.ServerVersion, _ = v["gitVersion"].(string)
-		}
-		switch v := body["collectedAt"].(type) {
-		case string:
-			inv.CollectedAt = v
-		case fmt.Stringer:
-			inv.CollectedAt = v.String()
-		}
+	docs := splitDocuments(data)
+	if len(docs) == 0 {
 		return
+	}
+	node, err := parseDocument(docs[0])
+	if err != nil {
+		inv.InputErrors = append(inv.InputErrors, inventory.InputError{Source: inventory.Source{Path: "snapshot.yaml", Line: lineOfError(err)}, Message: errorMessage(err)})
+		return
+	}
+	body, _ := toValue(node).(map[string]any)
+	switch v := body["serverVersion"].(type) {
+	case string:
+		inv.ServerVersion = v
+	case map[string]any:
+		inv.ServerVersion, _ = v["gitVersion"].(string)
+	}
+	switch v := body["collectedAt"].(type) {
+	case string:
+		inv.CollectedAt = v
+	case time.Time: // an unquoted timestamp
+		inv.CollectedAt = v.UTC().Format(time.RFC3339)
 	}
 }
 
