@@ -79,10 +79,18 @@ func rank(sev string) int {
 func run(p *rules.Pass) {
 	in := findCorefile(p.Inv)
 	if in == nil {
+		if corednsDeployment(p.Inv) != nil {
+			p.CouldNotCheck("CoreDNS Corefile", "the inputs have Deployment kube-system/coredns but not the ConfigMap it mounts")
+		}
 		return
 	}
 	running, how := runningVersion(p)
 	if running == "" {
+		p.CouldNotCheck("CoreDNS Corefile", "the running CoreDNS version is unknown: no Deployment image tag, and no kubeadm CoreDNS version for "+p.Plan.From.String())
+		return
+	}
+	if libraryVersion(running) == "" {
+		p.CouldNotCheck("CoreDNS Corefile", "corefile-migration knows no CoreDNS version at or below the running "+running)
 		return
 	}
 	steps := planSteps(p, running)

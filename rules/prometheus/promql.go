@@ -152,7 +152,9 @@ func baseNames(name string) []string {
 
 // renameMetric rewrites every selector of metric old (or its series) to new.
 func renameMetric(expr, old, new string) (string, bool) {
-	e, err := parse(expr)
+	// Only an expression the parser takes as written is rewritten: one with Grafana
+	// variables filled in would print them as the placeholder durations.
+	e, err := parser.ParseExpr(expr)
 	if err != nil {
 		return "", false
 	}
@@ -178,7 +180,9 @@ func renameMetric(expr, old, new string) (string, bool) {
 		}
 		for i, m := range vs.LabelMatchers {
 			if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
-				vs.LabelMatchers[i] = labels.MustNewMatcher(m.Type, m.Name, target)
+				if nm, err := labels.NewMatcher(m.Type, m.Name, target); err == nil {
+					vs.LabelMatchers[i] = nm
+				}
 			}
 		}
 		return nil
@@ -189,7 +193,7 @@ func renameMetric(expr, old, new string) (string, bool) {
 // renameLabel rewrites label old to new in matchers of the metrics match accepts and in
 // by/without/on/ignoring/group_left clauses over them.
 func renameLabel(expr, old, new string, match func(metric string) bool) (string, bool) {
-	e, err := parse(expr)
+	e, err := parser.ParseExpr(expr)
 	if err != nil {
 		return "", false
 	}
@@ -218,9 +222,11 @@ func renameLabel(expr, old, new string, match func(metric string) bool) (string,
 				return nil
 			}
 			for i, m := range n.LabelMatchers {
-				if m.Name == old {
-					n.LabelMatchers[i] = labels.MustNewMatcher(m.Type, new, m.Value)
-					changed = true
+				if m.Name != old {
+					continue
+				}
+				if nm, err := labels.NewMatcher(m.Type, new, m.Value); err == nil {
+					n.LabelMatchers[i], changed = nm, true
 				}
 			}
 		case *parser.AggregateExpr:

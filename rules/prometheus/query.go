@@ -85,10 +85,15 @@ func runQuery(p *rules.Pass) {
 			continue
 		}
 		a := analyze(e)
+		var out []findings.Finding
+		var renames []func(string) (string, bool)
 		for _, m := range a.metrics {
 			for _, base := range baseNames(m) {
 				if c := p.KB.MetricRemoval(base, p.Hop.To); c != nil {
-					p.Report(metricFinding(p, q, m, base, c))
+					out = append(out, metricFinding(p, q, m, base, c))
+					if c.Replacement != "" {
+						renames = append(renames, func(expr string) (string, bool) { return renameMetric(expr, base, c.Replacement) })
+					}
 					break
 				}
 			}
@@ -105,8 +110,26 @@ func runQuery(p *rules.Pass) {
 				}
 			}
 			if change != nil {
-				p.Report(labelFinding(p, q, lu.label, hit, change))
+				out = append(out, labelFinding(p, q, lu.label, hit, change))
+				if change.Replacement != "" {
+					label, c := lu.label, change
+					renames = append(renames, func(expr string) (string, bool) { return renameLabel(expr, label, c.Replacement, c.Matches) })
+				}
 			}
+		}
+		// One rewritten expression carries every change of this hop, so that applying any
+		// finding's fix leaves nothing else of the hop broken in the same expression.
+		rewritten, changed := q.Expr, false
+		for _, r := range renames {
+			if next, ok := r(rewritten); ok {
+				rewritten, changed = next, true
+			}
+		}
+		for _, f := range out {
+			if changed {
+				f.Fix += "\n\nThe expression with every change of this hop:\n\n" + rewritten
+			}
+			p.Report(f)
 		}
 	}
 }
@@ -152,9 +175,6 @@ func metricFinding(p *rules.Pass, q inventory.PromQuery, name, base string, c *k
 	fix := fmt.Sprintf("Upstream names no replacement for %s: remove the expression or rebuild it on a metric %s %s exposes.", base, component(c), p.Hop.To)
 	if c.Replacement != "" {
 		fix = fmt.Sprintf("Use %s instead of %s (check its type and unit: a *_microseconds summary becomes a *_seconds histogram).", c.Replacement, base)
-		if rewritten, ok := renameMetric(q.Expr, base, c.Replacement); ok {
-			fix += "\n\n" + rewritten
-		}
 	}
 	return findings.Finding{
 		Severity:   severityOf(q),
@@ -177,9 +197,6 @@ func labelFinding(p *rules.Pass, q inventory.PromQuery, label string, metrics []
 	fix := fmt.Sprintf("Stop using label %s on %s.", label, c.Metric)
 	if c.Replacement != "" {
 		fix = fmt.Sprintf("Use label %s instead of %s.", c.Replacement, label)
-		if rewritten, ok := renameLabel(q.Expr, label, c.Replacement, c.Matches); ok {
-			fix += "\n\n" + rewritten
-		}
 	}
 	return findings.Finding{
 		Severity:   severityOf(q),
