@@ -8,12 +8,23 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/upgrade-lint/upgrade-lint/knowledge"
+	"github.com/upgrade-lint/upgrade-lint/knowledge/update"
 	"github.com/upgrade-lint/upgrade-lint/rules"
 	"github.com/upgrade-lint/upgrade-lint/rules/all"
 )
 
+// loadKB is the embedded knowledge base with the release list refreshed by
+// `upgrade-lint knowledge update` laid over it, when the user has one cached.
 func loadKB() (*knowledge.KB, error) {
-	return knowledge.Default()
+	kb, err := knowledge.Default()
+	if err != nil {
+		return nil, err
+	}
+	path, err := update.DefaultCachePath()
+	if err != nil {
+		return kb, nil // no cache directory: the embedded list it is
+	}
+	return update.Load(kb, path)
 }
 
 func newRulesCmd() *cobra.Command {

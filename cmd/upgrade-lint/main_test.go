@@ -26,6 +26,7 @@ type runResult struct {
 func runCLI(t *testing.T, args ...string) runResult {
 	t.Helper()
 	t.Setenv("SOURCE_DATE_EPOCH", "1795000000")
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no refreshed release list: the embedded data only
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
 	return runResult{code, stdout.String(), stderr.String()}
