@@ -117,7 +117,7 @@ func (t *srcTree) readRequires() error {
 		Deps []struct{ ImportPath, Rev string }
 	}
 	if err := json.Unmarshal(b, &gd); err != nil {
-		return fmt.Errorf("Godeps.json: %w", err)
+		return fmt.Errorf("reading Godeps/Godeps.json: %w", err)
 	}
 	for _, d := range gd.Deps {
 		if strings.HasPrefix(d.ImportPath, "k8s.io/klog") {
