@@ -243,3 +243,17 @@ func TestImageVersion(t *testing.T) {
 		}
 	}
 }
+
+func FuzzPluginLines(f *testing.F) {
+	f.Add(".:53 {\n    errors\n    health {\n        lameduck 5s\n    }\n    forward . /etc/resolv.conf\n}\n")
+	f.Add("}}}{{{")
+	f.Add("example.org {\n  file db.example.org { reload 1m }\n}")
+	f.Fuzz(func(t *testing.T, corefile string) {
+		lines := pluginLines(corefile)
+		for key, line := range lines {
+			if line < 1 {
+				t.Errorf("%q at line %d", key, line)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 )
@@ -52,7 +53,7 @@ func selectorName(vs *parser.VectorSelector) string {
 		return vs.Name
 	}
 	for _, m := range vs.LabelMatchers {
-		if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+		if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
 			return m.Value
 		}
 	}
@@ -97,7 +98,7 @@ func analyze(e parser.Expr) analysis {
 				a.metrics = append(a.metrics, name)
 			}
 			for _, m := range n.LabelMatchers {
-				if m.Name != labels.MetricName {
+				if m.Name != model.MetricNameLabel {
 					add(m.Name, []string{name})
 				}
 			}
@@ -179,7 +180,7 @@ func renameMetric(expr, old, new string) (string, bool) {
 			vs.Name = target
 		}
 		for i, m := range vs.LabelMatchers {
-			if m.Name == labels.MetricName && m.Type == labels.MatchEqual {
+			if m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual {
 				if nm, err := labels.NewMatcher(m.Type, m.Name, target); err == nil {
 					vs.LabelMatchers[i] = nm
 				}
