@@ -22,6 +22,21 @@ import (
 // prometheus/); a file that cannot be parsed is an InputError and the rest goes on.
 // Source paths are the paths given joined with the file's path below them.
 func scanPrometheus(inv *inventory.Inventory, paths []string) {
+	scanPrometheusRooted(inv, "", paths)
+}
+
+// scanPrometheusRooted is scanPrometheus with source paths relative to base (a snapshot
+// directory: "prometheus/rules.yaml", like the snapshot's other files) for files under it.
+func scanPrometheusRooted(inv *inventory.Inventory, base string, paths []string) {
+	rel := func(p string) string {
+		if base == "" {
+			return p
+		}
+		if r, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(r, "..") {
+			return filepath.ToSlash(r)
+		}
+		return p
+	}
 	for _, root := range paths {
 		var files []string
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -48,10 +63,10 @@ func scanPrometheus(inv *inventory.Inventory, paths []string) {
 		for _, f := range files {
 			data, err := os.ReadFile(f)
 			if err != nil {
-				inv.InputErrors = append(inv.InputErrors, inventory.InputError{Source: inventory.Source{Path: f}, Message: err.Error()})
+				inv.InputErrors = append(inv.InputErrors, inventory.InputError{Source: inventory.Source{Path: rel(f)}, Message: err.Error()})
 				continue
 			}
-			ScanPrometheusFile(inv, f, data)
+			ScanPrometheusFile(inv, rel(f), data)
 		}
 	}
 }

@@ -82,3 +82,12 @@ func FuzzScanPrometheusFile(f *testing.F) {
 		ScanPrometheusFile(&inventory.Inventory{}, "f.yaml", data)
 	})
 }
+
+func TestScanPrometheusRooted(t *testing.T) {
+	snapshot := filepath.Join("..", "testdata", "demo")
+	inv := &inventory.Inventory{}
+	scanPrometheusRooted(inv, snapshot, []string{filepath.Join(snapshot, "prometheus")})
+	if len(inv.PromQueries) == 0 || inv.PromQueries[0].Source.Path != "prometheus/capacity-rules.yaml" {
+		t.Errorf("want paths relative to the snapshot, got %+v", inv.PromQueries)
+	}
+}
