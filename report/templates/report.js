@@ -33,6 +33,16 @@
     shown.textContent = "Showing " + visible + " of " + rows.length + " findings";
   }
 
+  // A filtered view can be linked to: report.html?severity=error&hop=1.15->1.16
+  var params = new URLSearchParams(window.location.search);
+  if (params.has("severity")) {
+    var want = params.getAll("severity");
+    Array.prototype.forEach.call(form.querySelectorAll("input[name=severity]"), function (c) { c.checked = want.indexOf(c.value) >= 0; });
+  }
+  ["rule", "hop"].forEach(function (name) {
+    if (params.has(name)) { form.elements[name].value = params.get(name); }
+  });
+
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); });
   document.getElementById("expand-all").addEventListener("click", function () {
