@@ -23,6 +23,8 @@ type Subject struct {
 	// URL is set for url webhooks; Namespace and Service for service-backed ones.
 	URL                string
 	Namespace, Service string
+	// Port is the Service port the API server dials (443 when unset).
+	Port int32
 	// CABundle is the decoded caBundle (PEM); CABundleError says why it could not be decoded.
 	CABundle      []byte
 	CABundleError string
@@ -74,6 +76,7 @@ func Subjects(inv *inventory.Inventory) []Subject {
 			s := Subject{Object: o, Name: o.Name, What: "APIService"}
 			s.Namespace, _ = svc["namespace"].(string)
 			s.Service, _ = svc["name"].(string)
+			s.Port = port(svc["port"])
 			s.InsecureSkipTLSVerify, _ = spec["insecureSkipTLSVerify"].(bool)
 			s.CABundle, s.CABundleError = decodeBundle(spec["caBundle"])
 			s.Source = sourceAt(o, "spec", "service")
@@ -105,9 +108,23 @@ func fromClientConfig(o *inventory.Object, name, what string, cc map[string]any)
 	if svc, ok := cc["service"].(map[string]any); ok {
 		s.Namespace, _ = svc["namespace"].(string)
 		s.Service, _ = svc["name"].(string)
+		s.Port = port(svc["port"])
 	}
 	s.CABundle, s.CABundleError = decodeBundle(cc["caBundle"])
 	return s
+}
+
+// port reads a port number as YAML or JSON decoding left it; 443 when absent.
+func port(v any) int32 {
+	switch n := v.(type) {
+	case int:
+		return int32(n)
+	case int64:
+		return int32(n)
+	case float64:
+		return int32(n)
+	}
+	return 443
 }
 
 func decodeBundle(v any) ([]byte, string) {
