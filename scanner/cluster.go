@@ -14,10 +14,11 @@ const mirrorAnnotation = "kubernetes.io/config.mirror"
 
 var kubeletConfigMap = regexp.MustCompile(`^kubelet-config(-1\.\d+)?$`)
 
-// deriveFromObjects reads what the cluster's objects say about its components: kubeadm's
-// ClusterConfiguration, kube-proxy's and the kubelet's configs, Nodes, mirror pods, and the
-// objects inside Helm release records.
-func deriveFromObjects(inv *inventory.Inventory, objs []*inventory.Object) {
+// DeriveFromObjects reads what objs (already in inv.Objects) say about the cluster's
+// components: kubeadm's ClusterConfiguration, kube-proxy's and the kubelet's configs,
+// Nodes, mirror pods; it appends the objects of deployed Helm releases to inv.Objects and
+// then drops release payloads and Secret values from objs. The live scanner calls it too.
+func DeriveFromObjects(inv *inventory.Inventory, objs []*inventory.Object) {
 	var releases []*inventory.Object
 	for _, o := range objs {
 		switch {

@@ -60,7 +60,7 @@ func Scan(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 			return nil, err
 		}
 		inv.Objects = append(inv.Objects, objs...)
-		deriveFromObjects(inv, objs)
+		DeriveFromObjects(inv, objs)
 	}
 	promPaths = append(promPaths, opts.PrometheusRules...)
 	if len(promPaths) > 0 {
@@ -139,7 +139,7 @@ func scanSnapshot(ctx context.Context, inv *inventory.Inventory, dir string, pro
 			inv.InputErrors = append(inv.InputErrors, r.errors...)
 		}
 		inv.Objects = append(inv.Objects, objs...)
-		deriveFromObjects(inv, objs)
+		DeriveFromObjects(inv, objs)
 	} else {
 		inv.Unchecked = append(inv.Unchecked, unchecked("API objects", "the snapshot has no cluster/ directory"))
 	}
