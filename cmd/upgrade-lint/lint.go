@@ -20,6 +20,7 @@ import (
 	"github.com/upgrade-lint/upgrade-lint/rules/all"
 	"github.com/upgrade-lint/upgrade-lint/scanner"
 	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
+	"github.com/upgrade-lint/upgrade-lint/scanner/promapi"
 )
 
 type lintOptions struct {
@@ -28,6 +29,7 @@ type lintOptions struct {
 	nodeRoots       []string
 	files           []string
 	prometheusRules []string
+	prometheusURL   string
 	output          string
 	outputFile      string
 	failOn          string
@@ -46,6 +48,7 @@ func (o *lintOptions) addFlags(cmd *cobra.Command) {
 	fs.StringArrayVar(&o.nodeRoots, "node-root", nil, "a node's filesystem root (repeatable)")
 	fs.StringArrayVarP(&o.files, "filename", "f", nil, `manifest file or directory, recursive (repeatable; "-" reads stdin)`)
 	fs.StringArrayVar(&o.prometheusRules, "prometheus-rules", nil, "Prometheus rule files, scrape configs or Grafana dashboards (repeatable)")
+	fs.StringVar(&o.prometheusURL, "prometheus-url", "", "a Prometheus server to read loaded rules, scrape targets and apiserver_requested_deprecated_apis from")
 	fs.StringVarP(&o.output, "output", "o", "text", "output format: "+strings.Join(report.Formats(), "|"))
 	fs.StringVar(&o.outputFile, "output-file", "", "write the report to FILE instead of stdout")
 	fs.StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at or above: error|warning|info|never")
@@ -119,6 +122,11 @@ func (o *lintOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	inv, err := o.scan(ctx, stderr)
 	if err != nil {
 		return &exitError{code: 2, err: err}
+	}
+	if o.prometheusURL != "" {
+		if err := promapi.Scan(ctx, promapi.Options{URL: o.prometheusURL}, inv); err != nil {
+			inv.InputErrors = append(inv.InputErrors, inventory.InputError{Source: inventory.Source{Path: o.prometheusURL}, Message: err.Error()})
+		}
 	}
 	from, fromSource, err := o.fromVersion(inv)
 	if err != nil {

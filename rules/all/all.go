@@ -5,9 +5,12 @@ import (
 	"github.com/upgrade-lint/upgrade-lint/rules"
 	"github.com/upgrade-lint/upgrade-lint/rules/admission"
 	"github.com/upgrade-lint/upgrade-lint/rules/apis"
+	"github.com/upgrade-lint/upgrade-lint/rules/coredns"
 	"github.com/upgrade-lint/upgrade-lint/rules/flags"
 	"github.com/upgrade-lint/upgrade-lint/rules/gates"
 	"github.com/upgrade-lint/upgrade-lint/rules/inputs"
+	"github.com/upgrade-lint/upgrade-lint/rules/kubesystem"
+	"github.com/upgrade-lint/upgrade-lint/rules/prometheus"
 	"github.com/upgrade-lint/upgrade-lint/rules/skew"
 )
 
@@ -25,5 +28,10 @@ func Rules() []*rules.Rule {
 		gates.Deprecated,
 		admission.Removed,
 		skew.VersionSkew,
+		coredns.Corefile,
+		prometheus.Query,
+		prometheus.Target,
+		kubesystem.Limits,
+		kubesystem.ProxyConfig,
 	}
 }

@@ -71,7 +71,7 @@ func (s setting) evidence() string {
 func runRemoved(p *rules.Pass) {
 	for _, s := range settings(p.Inv) {
 		gate := p.KB.Gate(s.g.Name)
-		if gate == nil || !gate.Removed(p.Hop.To) || gate.Removed(p.Hop.From) {
+		if gate == nil || !gate.RemovedFor(s.c.Name, p.Hop.To) || gate.RemovedFor(s.c.Name, p.Hop.From) {
 			continue
 		}
 		last, _ := gate.At(p.Hop.From)

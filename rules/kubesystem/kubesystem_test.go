@@ -6,11 +6,12 @@ import (
 
 	"github.com/upgrade-lint/upgrade-lint/findings"
 
+	"github.com/upgrade-lint/upgrade-lint/rules/gates"
 	"github.com/upgrade-lint/upgrade-lint/rules/ruletest"
 )
 
 func TestScenarios(t *testing.T) {
-	ruletest.Run(t, "testdata", Limits, ProxyConfig)
+	ruletest.Run(t, "testdata", Limits, ProxyConfig, gates.Removed)
 }
 
 func TestLimitRangeSeverities(t *testing.T) {

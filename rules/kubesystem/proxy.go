@@ -15,16 +15,12 @@ import (
 // ProxyConfig is the kube-proxy-config rule.
 var ProxyConfig = &rules.Rule{
 	Name: "kube-proxy-config",
-	Doc: `The kube-proxy ConfigMap sets a proxy mode or feature gate the hop's kube-proxy refuses
+	Doc: `The kube-proxy ConfigMap sets a proxy mode the hop's kube-proxy refuses
 kube-proxy reads its KubeProxyConfiguration from ConfigMap kube-system/kube-proxy
-(config.conf). At each hop:
-
-  - mode: the modes kube-proxy's config validation accepts per minor (userspace is gone in
-    1.26); any other makes kube-proxy exit at start on every node;
-  - featureGates: a gate the new kube-proxy no longer knows, or sets against a value now
-    locked, also makes it exit.
-
-Both are errors at the hop where they start to fail.`,
+(config.conf). Its mode must be one that kube-proxy's config validation accepts at that minor
+(userspace is gone in 1.26); any other makes kube-proxy exit at start on every node: an error at
+the hop where it starts to fail. The file's featureGates are judged by the feature gate rules
+(removed-feature-gate, locked-feature-gate), like every component's.`,
 	Severity: findings.Error,
 	Run:      runProxyConfig,
 }
@@ -110,7 +106,6 @@ func runProxyConfig(p *rules.Pass) {
 		return
 	}
 	checkMode(p, pc)
-	checkGates(p, pc)
 }
 
 func checkMode(p *rules.Pass, pc *proxyConfig) {
@@ -134,42 +129,4 @@ func checkMode(p *rules.Pass, pc *proxyConfig) {
 		Source:     pc.source(n),
 		References: []string{to.KubeProxyModesSource},
 	})
-}
-
-func checkGates(p *rules.Pass, pc *proxyConfig) {
-	gates := value(pc.root, "featureGates")
-	if gates == nil || gates.Kind != yaml.MappingNode {
-		return
-	}
-	for i := 0; i+1 < len(gates.Content); i += 2 {
-		name, val := gates.Content[i], gates.Content[i+1]
-		g := p.KB.Gate(name.Value)
-		if g == nil {
-			continue
-		}
-		enabled := val.Value == "true"
-		src := pc.source(name)
-		switch {
-		case g.RemovedFor("kube-proxy", p.Hop.To) && !g.RemovedFor("kube-proxy", p.Hop.From):
-			p.Report(findings.Finding{
-				Component: "kube-proxy",
-				Subject:   "featureGates: " + name.Value,
-				Message:   fmt.Sprintf("kube-proxy %s no longer knows feature gate %s: it exits at start with \"unrecognized feature gate\" on every node.", p.Hop.To, name.Value),
-				Fix:       fmt.Sprintf("Before this hop, remove %s from featureGates in %s of ConfigMap kube-system/kube-proxy.", name.Value, pc.key),
-				Source:    src, References: []string{g.Source},
-			})
-		default:
-			now, okNow := g.At(p.Hop.To)
-			before, okBefore := g.At(p.Hop.From)
-			if okNow && now.Locked && enabled != now.Default && !(okBefore && before.Locked) {
-				p.Report(findings.Finding{
-					Component: "kube-proxy",
-					Subject:   "featureGates: " + name.Value,
-					Message:   fmt.Sprintf("Feature gate %s is locked to %v in kube-proxy %s (%s): setting it to %v makes kube-proxy exit at start.", name.Value, now.Default, p.Hop.To, now.Stage, enabled),
-					Fix:       fmt.Sprintf("Before this hop, remove %s from featureGates in %s of ConfigMap kube-system/kube-proxy.", name.Value, pc.key),
-					Source:    src, References: []string{g.Source},
-				})
-			}
-		}
-	}
 }
