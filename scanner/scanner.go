@@ -62,9 +62,12 @@ func Scan(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		inv.Objects = append(inv.Objects, objs...)
 		DeriveFromObjects(inv, objs)
 	}
-	promPaths = append(promPaths, opts.PrometheusRules...)
 	if len(promPaths) > 0 {
-		scanPrometheus(inv, promPaths)
+		// Snapshot files are named relative to the snapshot, like its other files.
+		scanPrometheusRooted(inv, opts.Snapshot, promPaths)
+	}
+	if len(opts.PrometheusRules) > 0 {
+		scanPrometheus(inv, opts.PrometheusRules)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
