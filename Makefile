@@ -45,7 +45,9 @@ knowledge:
 knowledge-check: knowledge
 	git diff --exit-code knowledge/data
 
-report-screenshot: build
+## report-screenshot: docs/report.png from the demo's report.html (runs make demo first when it is missing).
+report-screenshot:
+	@test -f report.html || $(MAKE) demo
 	bash hack/report-screenshot.sh
 
 clean:
