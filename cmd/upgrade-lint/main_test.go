@@ -34,7 +34,10 @@ func runCLI(t *testing.T, args ...string) runResult {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("../../testdata/golden", name)
+	path := name
+	if !strings.Contains(name, "/") {
+		path = filepath.Join("../../testdata/golden", name)
+	}
 	if *updateGolden {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
