@@ -147,7 +147,7 @@ func (o *lintOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	plan := &rules.Plan{From: from, To: to, Hops: hops, Now: now}
 	res := buildResult(kb, plan, inv, rules.RunAll(ruleset, plan, kb, inv), now)
 	res.FromSource = fromSource
-	res.Tool = "upgrade-lint " + version
+	res.Tool = version
 
 	w := stdout
 	color := o.color == "always"
