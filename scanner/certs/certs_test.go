@@ -180,3 +180,19 @@ func TestParsePEMCertificatesRejectsEmptyInput(t *testing.T) {
 		t.Error("a key-only file should have no certificate")
 	}
 }
+
+// TestDemoSnapshot reads the demo snapshot: the two webhooks' TLS Secrets, nothing else,
+// and no input errors from the other Secrets (Helm release records).
+func TestDemoSnapshot(t *testing.T) {
+	got, errs := ReadSnapshot("../../testdata/demo")
+	if len(errs) != 0 {
+		t.Fatalf("errors: %+v", errs)
+	}
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Namespace+"/"+c.Secret)
+	}
+	if len(names) != 2 || names[0] != "mesh/sidecar-injector-certs" || names[1] != "policy/policy-webhook-tls" {
+		t.Errorf("certificates from %v, want the mesh and policy webhook Secrets", names)
+	}
+}
