@@ -165,11 +165,11 @@ func secretCert(s secretDocument, path string, line int) (inventory.ServingCert,
 	}
 	pemData, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s.Data.TLSCrt))
 	if err != nil {
-		return c, fmt.Errorf("Secret %s/%s tls.crt: not base64: %v", s.Metadata.Namespace, s.Metadata.Name, err)
+		return c, fmt.Errorf("secret %s/%s tls.crt: not base64: %v", s.Metadata.Namespace, s.Metadata.Name, err)
 	}
 	chain, err := ParsePEMCertificates(pemData)
 	if err != nil {
-		return c, fmt.Errorf("Secret %s/%s tls.crt: %v", s.Metadata.Namespace, s.Metadata.Name, err)
+		return c, fmt.Errorf("secret %s/%s tls.crt: %v", s.Metadata.Namespace, s.Metadata.Name, err)
 	}
 	c.Chain = chain
 	return c, nil

@@ -56,7 +56,7 @@ func probeService(ctx context.Context, cfg *rest.Config, namespace, service stri
 		return nil, err
 	}
 	if len(svc.Spec.Selector) == 0 {
-		return nil, fmt.Errorf("Service %s/%s has no selector", namespace, service)
+		return nil, fmt.Errorf("service %s/%s has no selector", namespace, service)
 	}
 	target := intstr.FromInt32(port)
 	for _, p := range svc.Spec.Ports {
