@@ -21,7 +21,6 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/yaml"
 
 	"github.com/upgrade-lint/upgrade-lint/findings"
 	"github.com/upgrade-lint/upgrade-lint/internal/envtest"
@@ -347,39 +346,10 @@ func helmRecord(t *testing.T, name, namespace string, revision int, status, mani
 	return []byte(base64.StdEncoding.EncodeToString(gz.Bytes()))
 }
 
-// bindShippedRole creates deploy/rbac.yaml's ClusterRole and binds user to it.
+// bindShippedRole binds user to deploy/rbac.yaml's ClusterRole.
 func bindShippedRole(t *testing.T, cp *envtest.ControlPlane, user string) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "rbac.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var role rbacv1.ClusterRole
-	if err := yaml.UnmarshalStrict(raw, &role); err != nil {
-		t.Fatalf("deploy/rbac.yaml: %v", err)
-	}
-	if role.Kind != "ClusterRole" {
-		t.Fatalf("deploy/rbac.yaml holds a %s, want a ClusterRole", role.Kind)
-	}
-	for _, r := range role.Rules {
-		for _, v := range r.Verbs {
-			if v != "get" && v != "list" {
-				t.Errorf("deploy/rbac.yaml grants %q: the scanner only reads", v)
-			}
-		}
-	}
-	cs := kubernetes.NewForConfigOrDie(cp.Admin())
-	ctx := envtest.Context(t)
-	if _, err := cs.RbacV1().ClusterRoles().Create(ctx, &role, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "upgrade-lint-test"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{APIGroup: "rbac.authorization.k8s.io", Kind: "User", Name: user}},
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	cp.BindClusterRoleFile(t, filepath.Join("..", "..", "deploy", "rbac.yaml"), user)
 }
 
 func createNamespace(t *testing.T, ctx context.Context, cs kubernetes.Interface, name string) {
