@@ -380,15 +380,16 @@ func Inventory(c *Cluster) *inventory.Inventory {
 		APIUses:       append([]inventory.APIUse(nil), c.APIUses...),
 		Unchecked:     append([]findings.Unchecked(nil), c.Unchecked...),
 	}
+	var objs []*inventory.Object
 	for _, b := range c.Bodies {
-		o := scanner.ObjectFromMap(runtime.DeepCopyJSON(b), inventory.FromCluster, inventory.Source{})
-		if o == nil {
-			continue
+		if o := scanner.ObjectFromMap(runtime.DeepCopyJSON(b), inventory.FromCluster, inventory.Source{}); o != nil {
+			objs = append(objs, o)
 		}
-		inv.Objects = append(inv.Objects, o)
 	}
-	addHelmReleases(inv)
-	addNodes(inv)
-	addMirrorPods(inv)
+	inv.Objects = append(inv.Objects, objs...)
+	// The same reading of kubeadm-config, kube-proxy and kubelet ConfigMaps, Nodes, mirror
+	// pods and Helm releases as for a snapshot: live and collected must agree.
+	scanner.DeriveFromObjects(inv, objs)
+	noteMirrorPods(inv)
 	return inv
 }

@@ -95,6 +95,10 @@ func TestLiveEvidence121(t *testing.T) {
 		}
 	}
 
+	if !hasFinding(got, "deprecated-flag", "--insecure-port", "ConfigMap kube-system/kubeadm-config", "") {
+		t.Errorf("no deprecated-flag finding from kubeadm-config's extraArgs; findings:\n%s", dump(got))
+	}
+
 	// Node and control-plane facts.
 	if len(inv.Nodes) != 1 || inv.Nodes[0].KubeletVersion != "v1.20.15" || inv.Nodes[0].ContainerRuntime != "containerd://1.4.12" || !inv.Nodes[0].ControlPlane {
 		t.Errorf("Nodes = %+v, want cp-0 with kubelet v1.20.15, containerd://1.4.12, control plane", nodes(inv))
@@ -279,6 +283,15 @@ func populate(t *testing.T, ctx context.Context, admin *rest.Config) {
 		}},
 	}}
 	if _, err := dyn.Resource(schema.GroupVersionResource{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations"}).Create(ctx, hook, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	// kubeadm's ClusterConfiguration, with a deprecated API server flag in extraArgs.
+	if _, err := cs.CoreV1().ConfigMaps("kube-system").Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "kubeadm-config"},
+		Data: map[string]string{"ClusterConfiguration": "apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\n" +
+			"kubernetesVersion: v1.21.14\napiServer:\n  extraArgs:\n    insecure-port: \"0\"\n"},
+	}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 
