@@ -145,33 +145,31 @@ func (t *textWriter) hop(g *hopGroup) {
 	}
 	t.table(g.Findings)
 
-	// Fixes below the table, numbered as the rows; one line per distinct fix so that
-	// twenty identical findings do not repeat the same sentence twenty times.
-	type fix struct {
-		rows []string
-		text string
+	// What and how to fix below the table, numbered as the rows; one entry per distinct
+	// message and fix, so that twenty identical findings do not repeat the same sentences.
+	type note struct {
+		rows         []string
+		message, fix string
 	}
-	var fixes []*fix
-	byText := map[string]*fix{}
+	var notes []*note
+	byText := map[[2]string]*note{}
 	for i, f := range g.Findings {
-		if f.Fix == "" {
-			continue
+		k := [2]string{f.Message, f.Fix}
+		n := byText[k]
+		if n == nil {
+			n = &note{message: f.Message, fix: f.Fix}
+			byText[k] = n
+			notes = append(notes, n)
 		}
-		x := byText[f.Fix]
-		if x == nil {
-			x = &fix{text: f.Fix}
-			byText[f.Fix] = x
-			fixes = append(fixes, x)
+		n.rows = append(n.rows, fmt.Sprint(i+1))
+	}
+	for _, n := range notes {
+		label := "  " + strings.Join(n.rows, ",") + ". "
+		indent := strings.Repeat(" ", utf8.RuneCountInString(label))
+		t.printf("%s\n", indentWrap(label+n.message, indent, textWidth))
+		if n.fix != "" {
+			t.printf("%s\n", t.style(ansiDim, indentWrap(indent+"Fix: "+n.fix, indent+"     ", textWidth)))
 		}
-		x.rows = append(x.rows, fmt.Sprint(i+1))
-	}
-	if len(fixes) == 0 {
-		return
-	}
-	t.printf("  Fixes:\n")
-	for _, x := range fixes {
-		label := "    " + strings.Join(x.rows, ",") + ". "
-		t.printf("%s\n", indentWrap(label+x.text, strings.Repeat(" ", utf8.RuneCountInString(label)), textWidth))
 	}
 }
 
@@ -183,14 +181,22 @@ type textColumn struct {
 	cell   func(i int, f findings.Finding) string
 }
 
+// The table says what and where; the message and fix of each row follow it, numbered, so
+// that no cell has to wrap a sentence.
 var textColumns = []textColumn{
 	{"#", 3, func(i int, _ findings.Finding) string { return fmt.Sprint(i + 1) }},
 	{"severity", 8, func(_ int, f findings.Finding) string { return f.Severity.String() }},
-	{"rule", 24, func(_ int, f findings.Finding) string { return f.Rule }},
-	{"component", 14, func(_ int, f findings.Finding) string { return f.Component }},
-	{"subject", 26, func(_ int, f findings.Finding) string { return f.Subject }},
-	{"where", 32, func(_ int, f findings.Finding) string { return textWhere(f) }},
-	{"message", 0, func(_ int, f findings.Finding) string { return f.Message }},
+	{"rule", 20, func(_ int, f findings.Finding) string { return f.Rule }},
+	{"subject", 36, func(_ int, f findings.Finding) string { return textSubject(f) }},
+	{"where", 0, func(_ int, f findings.Finding) string { return textWhere(f) }},
+}
+
+// textSubject names the component with the subject unless the subject already does.
+func textSubject(f findings.Finding) string {
+	if f.Component == "" || strings.Contains(f.Subject, f.Component) {
+		return f.Subject
+	}
+	return f.Component + " " + f.Subject
 }
 
 // textWhere is the file and line when there is one, else the object: the table has no
@@ -244,7 +250,7 @@ func (t *textWriter) table(fs []findings.Finding) {
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Symbols: tw.NewSymbols(tw.StyleLight),
 			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenRows: tw.On},
+				Separators: tw.Separators{BetweenRows: tw.Off},
 			},
 		})),
 		tablewriter.WithEastAsian(tw.Off),
@@ -264,8 +270,7 @@ func (t *textWriter) table(fs []findings.Finding) {
 }
 
 // columnWidths gives each column its natural width up to its cap and the last column
-// (MESSAGE) the rest of textWidth, taking from WHERE, SUBJECT and RULE when the message
-// would be too narrow to read.
+// (WHERE) the rest of textWidth, taking from SUBJECT and RULE when it would be too narrow.
 func columnWidths(cols []textColumn, rows [][]string) []int {
 	n := len(cols)
 	widths := make([]int, n)
@@ -293,7 +298,7 @@ func columnWidths(cols []textColumn, rows [][]string) []int {
 	for *msg < minMessageWidth {
 		widest := -1
 		for c, col := range cols {
-			if (col.header == "subject" || col.header == "where" || col.header == "rule") && widths[c] > 16 &&
+			if c < n-1 && (col.header == "subject" || col.header == "rule") && widths[c] > 16 &&
 				(widest < 0 || widths[c] > widths[widest]) {
 				widest = c
 			}

@@ -30,13 +30,11 @@ type extraOptions struct {
 	probeTimeout     time.Duration
 }
 
-// extraOptionsOf holds each lintOptions' extraOptions until lintOptions carries them as a
-// field (lint.go is another file's; see the coordinator note in the commit).
-var extraOptionsOf sync.Map // *lintOptions -> *extraOptions
-
 func (o *lintOptions) extra() *extraOptions {
-	v, _ := extraOptionsOf.LoadOrStore(o, &extraOptions{registryTimeout: 20 * time.Second, probeTimeout: 5 * time.Second})
-	return v.(*extraOptions)
+	if o.extraOpts.registryTimeout == 0 && o.extraOpts.probeTimeout == 0 {
+		o.extraOpts.registryTimeout, o.extraOpts.probeTimeout = 20*time.Second, 5*time.Second
+	}
+	return &o.extraOpts
 }
 
 // addExtraFlags registers the flags of the optional network checks (registry, webhook probes).

@@ -36,6 +36,7 @@ type lintOptions struct {
 	enable, disable []string
 	color           string
 	live            *liveOptions
+	extraOpts       extraOptions
 	stdin           io.Reader
 	now             func() time.Time
 }

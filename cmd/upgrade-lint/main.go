@@ -90,7 +90,7 @@ manifest files (-f), or, when none is given, the cluster in your kubeconfig (rea
 		return &exitError{code: 2, err: fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
 	o.addFlags(cmd)
-	cmd.AddCommand(newRulesCmd(), newExplainCmd(), newVersionCmd(), newKnowledgeCmd(), newCollectCmd())
+	cmd.AddCommand(newRulesCmd(), newExplainCmd(), newVersionCmd(), newKnowledgeCmd(), newCollectCmd(), newImagesCmd())
 	for _, c := range cmd.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true
 	}

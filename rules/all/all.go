@@ -8,10 +8,12 @@ import (
 	"github.com/upgrade-lint/upgrade-lint/rules/coredns"
 	"github.com/upgrade-lint/upgrade-lint/rules/flags"
 	"github.com/upgrade-lint/upgrade-lint/rules/gates"
+	"github.com/upgrade-lint/upgrade-lint/rules/images"
 	"github.com/upgrade-lint/upgrade-lint/rules/inputs"
 	"github.com/upgrade-lint/upgrade-lint/rules/kubesystem"
 	"github.com/upgrade-lint/upgrade-lint/rules/prometheus"
 	"github.com/upgrade-lint/upgrade-lint/rules/skew"
+	"github.com/upgrade-lint/upgrade-lint/rules/webhookcert"
 )
 
 // Rules returns the built-in rules.
@@ -33,5 +35,8 @@ func Rules() []*rules.Rule {
 		prometheus.Target,
 		kubesystem.Limits,
 		kubesystem.ProxyConfig,
+		webhookcert.Rule,
+		images.Missing,
+		images.PauseMismatch,
 	}
 }

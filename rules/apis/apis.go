@@ -137,7 +137,7 @@ func fixText(p *rules.Pass, u use, a, b knowledge.Minor) string {
 	case u.source.Path != "" && !strings.Contains(strings.Join(u.how, " "), "last-applied") && !strings.Contains(strings.Join(u.how, " "), "managedFields"):
 		return fmt.Sprintf("Change apiVersion to %s; check the fields that changed between the versions.", both)
 	}
-	return fmt.Sprintf("Re-apply the object from a manifest that uses %s (kubectl apply), so clients and the stored last-applied configuration no longer name %s; update the tool or pipeline that wrote it.", both, u.gvk.APIVersion())
+	return fmt.Sprintf("Update the manifest, chart or pipeline that wrote the object to use %s and re-apply it, so that nothing (the last-applied annotation included) names %s any more.", both, u.gvk.APIVersion())
 }
 
 func references(api *knowledge.API) []string {

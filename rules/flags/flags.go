@@ -91,14 +91,15 @@ func runRemoved(p *rules.Pass) {
 			}
 			msg := fmt.Sprintf("%s %s removes --%s: the component will not start with it.", c.Name, p.Hop.To, f.Name)
 			fix := fmt.Sprintf("Remove --%s from the %s before the hop", f.Name, where(c))
-			if m := fact.DeprecationMessage; m != "" {
-				fix += fmt.Sprintf(" (upstream's note: %q)", m)
-			}
 			if c.Kind == "kubeadm-extra-args" {
 				fix += "; kubeadm upgrade renders static pods from it"
 			}
+			fix += "."
+			if m := strings.TrimSpace(fact.DeprecationMessage); m != "" {
+				fix += " Upstream's deprecation note: \"" + m + "\""
+			}
 			p.Report(findings.Finding{
-				Component: c.Name, Subject: "--" + f.Name, Message: msg, Fix: fix + ".",
+				Component: c.Name, Subject: "--" + f.Name, Message: msg, Fix: fix,
 				Evidence: evidence(c, f), Source: f.Source, References: refs(fact),
 			})
 		}
@@ -128,12 +129,12 @@ func runDeprecated(p *rules.Pass) {
 				removal = fmt.Sprintf(" and removed in %s", fact.RemovedIn)
 			}
 			msg := fmt.Sprintf("%s --%s is deprecated since %s%s.", c.Name, f.Name, fact.DeprecatedIn, removal)
-			fix := "Stop setting the flag"
-			if to.Message != "" {
-				fix += fmt.Sprintf("; upstream says: %q", to.Message)
+			fix := "Stop setting the flag before it is removed."
+			if m := strings.TrimSpace(to.Message); m != "" {
+				fix += " Upstream says: \"" + m + "\""
 			}
 			p.Report(findings.Finding{
-				Component: c.Name, Subject: "--" + f.Name, Message: msg, Fix: fix + ".",
+				Component: c.Name, Subject: "--" + f.Name, Message: msg, Fix: fix,
 				Evidence: evidence(c, f), Source: f.Source, References: refs(fact),
 			})
 		}
