@@ -70,6 +70,14 @@ func FuzzParseEnvFile(f *testing.F) {
 				t.Fatalf("line %d out of order or range (previous %d, %d lines)", v.Source.Line, prev, lines)
 			}
 			prev = v.Source.Line
+			if len(v.Lines) != len(v.Value) {
+				t.Fatalf("%d line marks for %d bytes of %s", len(v.Lines), len(v.Value), v.Name)
+			}
+			for _, l := range v.Lines {
+				if l < v.Source.Line || l > lines {
+					t.Fatalf("value byte at line %d, variable at %d, %d lines", l, v.Source.Line, lines)
+				}
+			}
 		}
 	})
 }
@@ -95,6 +103,9 @@ func FuzzParseUnit(f *testing.F) {
 			for _, w := range splitUnitWords(e.Value, e.Lines) {
 				if w.Line < e.Line || w.Line > lines {
 					t.Fatalf("word %q at line %d, entry at %d", w.Text, w.Line, e.Line)
+				}
+				if len(w.Lines) != len(w.Text) {
+					t.Fatalf("word %q has %d line marks", w.Text, len(w.Lines))
 				}
 			}
 			words := expandCommand(e.Value, e.Lines, "u", env)

@@ -141,8 +141,8 @@ func (ns *nodeScan) kubelet() {
 		c := &inventory.Component{Name: "kubelet", Node: ns.name, Kind: "kubelet-unit", Source: inventory.Source{Path: ns.display(rel), Line: 1}}
 		for _, v := range parseEnvFile(data, ns.display(rel)) {
 			c.Env = append(c.Env, inventory.EnvVar{Name: v.Name, Value: v.Value, Source: v.Source})
-			for _, w := range splitUnitWords(v.Value, nil) {
-				words = append(words, word{Text: w.Text, Source: v.Source})
+			for _, w := range splitUnitWords(v.Value, v.Lines) {
+				words = append(words, word{Text: w.Text, Source: v.wordSource(w)})
 			}
 		}
 		c.Flags, c.FeatureGates = parseFlags(words)
@@ -186,7 +186,11 @@ func (ns *nodeScan) kubeletFromUnit(files []string, used map[string]bool) *inven
 				}
 				for _, w := range splitUnitWords(e.Value, e.Lines) {
 					if name, val, ok := strings.Cut(w.Text, "="); ok && validEnvName(name) {
-						assigns = append(assigns, envVar{Name: name, Value: val, Source: inventory.Source{Path: ns.display(rel), Line: w.Line}})
+						var lines []int
+						if len(w.Lines) == len(w.Text) {
+							lines = w.Lines[len(name)+1:]
+						}
+						assigns = append(assigns, envVar{Name: name, Value: val, Lines: lines, Source: inventory.Source{Path: ns.display(rel), Line: w.Line}})
 					}
 				}
 			case "EnvironmentFile":

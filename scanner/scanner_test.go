@@ -89,7 +89,8 @@ func TestSnapshotKubeletUnit(t *testing.T) {
 		{"network-plugin", "cni", "nodes/master-0/var/lib/kubelet/kubeadm-flags.env:1"},
 		{"pod-infra-container-image", "k8s.gcr.io/pause:3.1", "nodes/master-0/var/lib/kubelet/kubeadm-flags.env:1"},
 		{"allow-privileged", "true", "nodes/master-0/etc/default/kubelet:3"},
-		{"feature-gates", "DynamicKubeletConfig=true,CSIMigration=false", "nodes/master-0/etc/default/kubelet:3"},
+		// The value continues on line 4 (backslash-newline inside quotes): the flag keeps its line.
+		{"feature-gates", "DynamicKubeletConfig=true,CSIMigration=false", "nodes/master-0/etc/default/kubelet:4"},
 		// ${VAR} inside a word: the flag is written in the unit.
 		{"node-ip", "10.0.0.1", dropin + ":11"},
 	}
@@ -101,8 +102,8 @@ func TestSnapshotKubeletUnit(t *testing.T) {
 		gates = append(gates, g.Name+"="+map[bool]string{true: "true", false: "false"}[g.Enabled]+"@"+g.Source.String())
 	}
 	wantGates := []string{
-		"DynamicKubeletConfig=true@nodes/master-0/etc/default/kubelet:3",
-		"CSIMigration=false@nodes/master-0/etc/default/kubelet:3",
+		"DynamicKubeletConfig=true@nodes/master-0/etc/default/kubelet:4",
+		"CSIMigration=false@nodes/master-0/etc/default/kubelet:4",
 	}
 	if diff := cmp.Diff(wantGates, gates); diff != "" {
 		t.Errorf("gates (-want +got):\n%s", diff)

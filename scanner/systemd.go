@@ -93,6 +93,8 @@ func trimRight(e *unitEntry) {
 type unitWord struct {
 	Text string
 	Line int
+	// Lines[i] is the file line of Text[i] (empty when the value came without lines).
+	Lines []int
 	// Quoted is true when any part of the word was quoted.
 	Quoted bool
 }
@@ -123,6 +125,15 @@ func splitUnitWords(value string, lines []int) []unitWord {
 			cur = unitWord{Line: lineAt(i)}
 		}
 	}
+	// write adds text read at value[i] to the word, with its line.
+	write := func(text string, i int) {
+		b.WriteString(text)
+		if lines != nil {
+			for range len(text) {
+				cur.Lines = append(cur.Lines, lineAt(i))
+			}
+		}
+	}
 	for i := 0; i < len(value); i++ {
 		c := value[i]
 		switch {
@@ -136,7 +147,7 @@ func splitUnitWords(value string, lines []int) []unitWord {
 		case c == '\\' && quote != '\'' && i+1 < len(value):
 			start(i)
 			i++
-			b.WriteString(cUnescape(value[i]))
+			write(cUnescape(value[i]), i)
 		case quote == 0 && (c == '"' || c == '\''):
 			start(i)
 			cur.Quoted = true
@@ -145,7 +156,7 @@ func splitUnitWords(value string, lines []int) []unitWord {
 			quote = 0
 		default:
 			start(i)
-			b.WriteByte(c)
+			write(value[i:i+1], i)
 		}
 	}
 	if in {
@@ -181,6 +192,19 @@ func cUnescape(c byte) string {
 type envVar struct {
 	Name, Value string
 	Source      inventory.Source
+	// Lines[i] is the file line of Value[i], so each word of a value continued over
+	// several lines keeps its own line; nil means all of it is at Source.Line.
+	Lines []int
+}
+
+// wordSource is where a word of v's value was written: v's file, at the word's own line
+// when v knows its lines.
+func (v envVar) wordSource(w unitWord) inventory.Source {
+	src := v.Source
+	if w.Line > 0 {
+		src.Line = w.Line
+	}
+	return src
 }
 
 // parseEnvFile reads an EnvironmentFile= as systemd does: KEY=VALUE lines; blank lines
@@ -232,9 +256,14 @@ func parseEnvFile(data, file string) []envVar {
 		i++ // '='
 		var (
 			val        strings.Builder
-			trailingWS int // blanks at the end of val written unquoted, trimmed at the end
+			lines      []int // file line of each byte of val
+			trailingWS int   // blanks at the end of val written unquoted, trimmed at the end
 			quote      byte
 		)
+		put := func(c byte) {
+			val.WriteByte(c)
+			lines = append(lines, line)
+		}
 		for i < n {
 			c := data[i]
 			if quote == 0 {
@@ -247,7 +276,7 @@ func parseEnvFile(data, file string) []envVar {
 					if data[i] == '\n' {
 						line++
 					} else if data[i] != '\r' {
-						val.WriteByte(data[i])
+						put(data[i])
 					}
 					trailingWS = 0
 				case c == '"' || c == '\'':
@@ -255,11 +284,11 @@ func parseEnvFile(data, file string) []envVar {
 					trailingWS = 0
 				case c == ' ' || c == '\t' || c == '\r':
 					if val.Len() > 0 {
-						val.WriteByte(c)
+						put(c)
 						trailingWS++
 					}
 				default:
-					val.WriteByte(c)
+					put(c)
 					trailingWS = 0
 				}
 				i++
@@ -272,26 +301,26 @@ func parseEnvFile(data, file string) []envVar {
 				next := data[i+1]
 				switch next {
 				case '"', '\\', '`', '$':
-					val.WriteByte(next)
+					put(next)
 					i++
 				case '\n':
 					i++
 					line++
 				default:
-					val.WriteByte(c)
+					put(c)
 				}
 			default:
+				put(c)
 				if c == '\n' {
 					line++
 				}
-				val.WriteByte(c)
 			}
 			i++
 		}
 		v := val.String()
 		v = v[:len(v)-trailingWS]
 		if validEnvName(key) {
-			out = append(out, envVar{Name: key, Value: v, Source: inventory.Source{Path: file, Line: keyLine}})
+			out = append(out, envVar{Name: key, Value: v, Lines: lines[:len(v)], Source: inventory.Source{Path: file, Line: keyLine}})
 		}
 	}
 	return out
@@ -349,8 +378,8 @@ func expandCommand(value string, lines []int, unitFile string, env *environment)
 			if !found {
 				continue
 			}
-			for _, sub := range splitUnitWords(v.Value, nil) {
-				out = append(out, word{Text: sub.Text, Source: v.Source})
+			for _, sub := range splitUnitWords(v.Value, v.Lines) {
+				out = append(out, word{Text: sub.Text, Source: v.wordSource(sub)})
 			}
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
 )
 
 func TestParseEnvFile(t *testing.T) {
@@ -144,4 +146,50 @@ func TestKubeletUnitResolution(t *testing.T) {
 
 func baseName(p string) string {
 	return p[strings.LastIndexAny(p, `/\`)+1:]
+}
+
+// Each word of a value written over several lines keeps the line it was written on,
+// whether the value comes from an environment file or an Environment= line of a unit.
+func TestEnvValueWordLines(t *testing.T) {
+	wordsAt := func(words []word) []string {
+		var out []string
+		for _, w := range words {
+			out = append(out, w.Text+"@"+w.Source.String())
+		}
+		return out
+	}
+	t.Run("env file", func(t *testing.T) {
+		data := "# head\nARGS=\"--a=1 \\\n--b=2 \\\n  --c='x y'\"\nQ='--d\n--e'\nU=--f \\\n --g\n"
+		env := &environment{}
+		for _, v := range parseEnvFile(data, "kubelet.env") {
+			env.set(v)
+		}
+		got := wordsAt(expandCommand("/k $ARGS $Q $U", nil, "unit", env))
+		want := []string{"/k@unit", "--a=1@kubelet.env:2", "--b=2@kubelet.env:3", "--c=x y@kubelet.env:4",
+			"--d@kubelet.env:5", "--e@kubelet.env:6", "--f@kubelet.env:7", "--g@kubelet.env:8"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+	t.Run("unit Environment=", func(t *testing.T) {
+		unit := "[Service]\nEnvironment=\"A=--p=1 \\\n  --q=2\" B=--r\nExecStart=/k $A $B\n"
+		env := &environment{}
+		var exec unitEntry
+		for _, e := range parseUnit(unit) {
+			switch e.Key {
+			case "Environment":
+				for _, w := range splitUnitWords(e.Value, e.Lines) {
+					name, val, _ := strings.Cut(w.Text, "=")
+					env.set(envVar{Name: name, Value: val, Lines: w.Lines[len(name)+1:], Source: inventory.Source{Path: "u", Line: w.Line}})
+				}
+			case "ExecStart":
+				exec = e
+			}
+		}
+		got := wordsAt(expandCommand(exec.Value, exec.Lines, "u", env))
+		want := []string{"/k@u:4", "--p=1@u:2", "--q=2@u:3", "--r@u:3"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
 }
