@@ -98,6 +98,8 @@ func Read(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	c.Unchecked = append(c.Unchecked, unchecked...)
+	c.APIUses, unchecked = withoutOwnReads(c.APIUses, resources)
+	c.Unchecked = append(c.Unchecked, unchecked...)
 
 	md, err := metadata.NewForConfig(cfg)
 	if err != nil {
@@ -357,6 +359,31 @@ func readDeprecatedAPIMetrics(ctx context.Context, rc rest.Interface, serverMino
 		}}
 	}
 	return uses, nil
+}
+
+// withoutOwnReads drops the request-metric uses of versions the scan itself lists (those
+// that are the only ones serving their resource): the gauge counts every client since the
+// API server started, earlier upgrade-lint runs included, so it proves nothing there. The
+// objects' own evidence (last-applied, managedFields) still speaks for them.
+func withoutOwnReads(uses []inventory.APIUse, listed []resource) ([]inventory.APIUse, []findings.Unchecked) {
+	own := map[string]bool{}
+	for _, r := range listed {
+		own[r.apiVersion()+" "+r.gvr.Resource] = true
+	}
+	var kept []inventory.APIUse
+	var unchecked []findings.Unchecked
+	for _, u := range uses {
+		if u.How == deprecatedAPIsMetric && own[u.APIVersion+" "+u.Resource] {
+			unchecked = append(unchecked, findings.Unchecked{
+				What: "clients requesting " + u.APIVersion + " " + u.Resource,
+				Reason: "it is the only version serving " + u.Resource + ", so upgrade-lint lists it too and " + deprecatedAPIsMetric +
+					" cannot tell other clients from upgrade-lint's own reads; the objects' last-applied and managedFields evidence is still checked (an audit log, --audit-log, names the clients)",
+			})
+			continue
+		}
+		kept = append(kept, u)
+	}
+	return kept, unchecked
 }
 
 // minorOf reads a version.Info minor ("21", "21+" on some distributions); 0 if unreadable.

@@ -99,6 +99,21 @@ func TestLiveEvidence121(t *testing.T) {
 		t.Errorf("no deprecated-flag finding from kubeadm-config's extraArgs; findings:\n%s", dump(got))
 	}
 
+	// The scan lists policy/v1beta1 PodSecurityPolicies itself (the only version serving
+	// them in 1.21): a second scan must not take its own earlier reads for a client's.
+	again, err := live.Scan(ctx, live.Options{Config: cp.Config(scannerUser)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range lint(t, again, "1.21", "1.25") {
+		if strings.HasPrefix(f.Subject, "policy/v1beta1") && strings.Contains(f.Evidence, "apiserver_requested_deprecated_apis") {
+			t.Errorf("the scanner's own reads became evidence: %s %s: %s", f.Rule, f.Subject, f.Evidence)
+		}
+	}
+	if !hasUnchecked(again.Unchecked, "policy/v1beta1 podsecuritypolicies", "upgrade-lint's own reads") {
+		t.Errorf("no Unchecked entry for the request metric upgrade-lint cannot use: %+v", again.Unchecked)
+	}
+
 	// Node and control-plane facts.
 	if len(inv.Nodes) != 1 || inv.Nodes[0].KubeletVersion != "v1.20.15" || inv.Nodes[0].ContainerRuntime != "containerd://1.4.12" || !inv.Nodes[0].ControlPlane {
 		t.Errorf("Nodes = %+v, want cp-0 with kubelet v1.20.15, containerd://1.4.12, control plane", nodes(inv))

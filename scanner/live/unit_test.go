@@ -368,3 +368,22 @@ func TestCopyNodeRoot(t *testing.T) {
 		t.Errorf("a node name with a path separator was accepted")
 	}
 }
+
+func TestWithoutOwnReads(t *testing.T) {
+	uses := []inventory.APIUse{
+		{APIVersion: "policy/v1beta1", Resource: "podsecuritypolicies", How: deprecatedAPIsMetric},
+		{APIVersion: "networking.k8s.io/v1beta1", Resource: "ingresses", How: deprecatedAPIsMetric},
+		{APIVersion: "policy/v1beta1", Resource: "podsecuritypolicies", How: "audit-log"},
+	}
+	listed := []resource{
+		{gvr: schema.GroupVersionResource{Group: "policy", Version: "v1beta1", Resource: "podsecuritypolicies"}},
+		{gvr: schema.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"}},
+	}
+	kept, unchecked := withoutOwnReads(uses, listed)
+	if diff := cmp.Diff(uses[1:], kept); diff != "" {
+		t.Errorf("kept (-want +got):\n%s", diff)
+	}
+	if len(unchecked) != 1 || !strings.Contains(unchecked[0].What, "policy/v1beta1 podsecuritypolicies") {
+		t.Errorf("unchecked = %+v", unchecked)
+	}
+}
