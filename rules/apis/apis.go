@@ -123,6 +123,9 @@ func checkDeprecated(p *rules.Pass, api *knowledge.API, u use) {
 func fixText(p *rules.Pass, u use, a, b knowledge.Minor) string {
 	repl, ok := p.KB.ReplacementAcross(u.gvk, a, b)
 	if !ok {
+		if a == b {
+			return fmt.Sprintf("No other version of %s is served at %s: plan how to replace these objects (the feature may have a successor outside this API) before the version is removed.", u.gvk.Kind, a)
+		}
 		return fmt.Sprintf("No version of %s is served on both %s and %s: migrate the objects (or drop them) before the hop.", u.gvk.Kind, a, b)
 	}
 	both := fmt.Sprintf("%s (served on %s and %s)", repl.APIVersion(), a, b)
