@@ -168,7 +168,16 @@ func (t *textWriter) hop(g *hopGroup) {
 		indent := strings.Repeat(" ", utf8.RuneCountInString(label))
 		t.printf("%s\n", indentWrap(label+n.message, indent, textWidth))
 		if n.fix != "" {
-			t.printf("%s\n", t.style(ansiDim, indentWrap(indent+"Fix: "+n.fix, indent+"     ", textWidth)))
+			// A fix may carry a block (a migrated Corefile): its own lines are kept, only
+			// prose lines are wrapped.
+			for i, line := range strings.Split(strings.TrimRight(n.fix, "\n"), "\n") {
+				lead := indent + "     "
+				if i == 0 {
+					line = "Fix: " + line
+					lead = indent
+				}
+				t.printf("%s\n", t.style(ansiDim, strings.TrimRight(indentWrap(lead+line, indent+"     ", textWidth), " ")))
+			}
 		}
 	}
 }
