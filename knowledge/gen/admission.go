@@ -6,7 +6,6 @@ import (
 	"go/types"
 	"os"
 	"sort"
-	"sync"
 
 	"github.com/upgrade-lint/upgrade-lint/knowledge"
 )
@@ -24,30 +23,13 @@ type admissionAt struct {
 // genAdmission reads, per minor, kube-apiserver's AllOrderedPlugins (the plugins
 // --enable-admission-plugins accepts) and the default-on set of DefaultOffAdmissionPlugins.
 func genAdmission(g *generator) error {
-	minors := g.minors()
-	if len(minors) == 0 {
-		return fmt.Errorf("admission: no pinned minors")
+	_, results, err := perMinor(g, "admission", func(m knowledge.Minor) (*admissionAt, error) { return readAdmission(g, m) })
+	if err != nil {
+		return err
 	}
-	results := make([]*admissionAt, len(minors))
-	errs := make([]error, len(minors))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 3)
-	for i, m := range minors {
-		wg.Add(1)
-		go func(i int, m knowledge.Minor) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i], errs[i] = readAdmission(g, m)
-		}(i, m)
-	}
-	wg.Wait()
 	var inputs []string
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("admission %s: %w", minors[i], err)
-		}
-		inputs = append(inputs, results[i].inputs...)
+	for _, r := range results {
+		inputs = append(inputs, r.inputs...)
 	}
 	return g.writeData("admission.json", inputs, mergeAdmission(results))
 }

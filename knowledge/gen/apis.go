@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/upgrade-lint/upgrade-lint/knowledge"
 )
@@ -43,28 +42,9 @@ type minorScan struct {
 }
 
 func genAPIs(g *generator) error {
-	minors := g.minors()
-	if len(minors) == 0 {
-		return fmt.Errorf("no pinned minors: write %s first (gen pins)", g.pinsPath)
-	}
-	scans := make([]*minorScan, len(minors))
-	errs := make([]error, len(minors))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i, m := range minors {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			scans[i], errs[i] = g.scanMinor(m)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	_, scans, err := perMinor(g, "apis", g.scanMinor)
+	if err != nil {
+		return err
 	}
 	manual, err := g.readManualAPIs("knowledge/gen/manual_apis.yaml")
 	if err != nil {

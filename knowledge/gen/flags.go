@@ -5,7 +5,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -50,29 +49,12 @@ type manualFlagRow struct {
 const manualFlagsPath = "knowledge/gen/manual_flags.yaml"
 
 func genFlags(g *generator) error {
-	minors := g.minors()
-	if len(minors) == 0 {
-		return fmt.Errorf("flags: no pinned minors (run gen pins)")
+	minors, results, err := perMinor(g, "flags", func(m knowledge.Minor) (*minorFlags, error) { return readMinorFlags(g, m) })
+	if err != nil {
+		return err
 	}
-	results := make([]*minorFlags, len(minors))
-	errs := make([]error, len(minors))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 3)
-	for i, m := range minors {
-		wg.Add(1)
-		go func(i int, m knowledge.Minor) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i], errs[i] = readMinorFlags(g, m)
-		}(i, m)
-	}
-	wg.Wait()
 	var inputs []string
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("flags %s: %w", minors[i], err)
-		}
+	for i := range results {
 		inputs = append(inputs, results[i].inputs...)
 		for _, n := range results[i].notes {
 			fmt.Fprintf(os.Stderr, "gen: flags %s: %s\n", minors[i], n)

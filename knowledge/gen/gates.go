@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/upgrade-lint/upgrade-lint/knowledge"
 )
@@ -72,29 +71,12 @@ type gateMinorResult struct {
 }
 
 func genGates(g *generator) error {
-	minors := g.minors()
-	if len(minors) == 0 {
-		return fmt.Errorf("gates: no pinned minors (run `gen pins`)")
+	minors, results, err := perMinor(g, "gates", func(m knowledge.Minor) (*gateMinorResult, error) { return gateReadMinor(g, m) })
+	if err != nil {
+		return err
 	}
-	results := make([]*gateMinorResult, len(minors))
-	errs := make([]error, len(minors))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4) // downloads dominate; parsing is cheap
-	for i, m := range minors {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i], errs[i] = gateReadMinor(g, m)
-		}()
-	}
-	wg.Wait()
 	var inputs []string
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("gates %s: %w", minors[i], err)
-		}
+	for i := range results {
 		inputs = append(inputs, results[i].inputs...)
 		for _, n := range results[i].notes {
 			fmt.Fprintf(os.Stderr, "gen: gates %s: %s\n", minors[i], n)

@@ -126,3 +126,32 @@ func dedup(s []string) []string {
 	}
 	return out
 }
+
+// perMinor reads every pinned minor with read, a few at a time (downloads dominate), and
+// returns the minors and their results in order; the first error wins, named by part.
+func perMinor[T any](g *generator, part string, read func(knowledge.Minor) (T, error)) ([]knowledge.Minor, []T, error) {
+	minors := g.minors()
+	if len(minors) == 0 {
+		return nil, nil, fmt.Errorf("%s: no pinned minors: write %s first (gen pins)", part, g.pinsPath)
+	}
+	results := make([]T, len(minors))
+	errs := make([]error, len(minors))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, m := range minors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i], errs[i] = read(m)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s %s: %w", part, minors[i], err)
+		}
+	}
+	return minors, results, nil
+}
