@@ -154,6 +154,8 @@ func start(apiserverBin, etcdBin, version, dir string, users []User) (*ControlPl
 		"--authorization-mode=RBAC",
 		"--disable-admission-plugins=ServiceAccount",
 		"--allow-privileged=true",
+		// No kubernetes Service endpoints: newer servers refuse a loopback advertise address for them.
+		"--endpoint-reconciler-type=none",
 	}
 	if minor(version) < 20 {
 		args = append(args, "--insecure-port=0") // the default 8080 would clash between tests
