@@ -36,6 +36,9 @@ import (
 
 // Versions the project builds (hack/test-setup.sh builds them; keep the two in step).
 const (
+	// V1_15 serves extensions/v1beta1 Deployments, DaemonSets and ReplicaSets (removed in
+	// 1.16) and predates apiserver_requested_deprecated_apis.
+	V1_15 = "1.15.12"
 	// V1_21 serves networking.k8s.io/v1beta1 Ingress and apiextensions.k8s.io/v1beta1, and
 	// exports apiserver_requested_deprecated_apis.
 	V1_21 = "1.21.14"
