@@ -115,33 +115,51 @@ func readManifest(job fileJob, origin inventory.Origin) fileResult {
 }
 
 // parseManifest decodes every document of a file into objects. A document that does not
-// decode becomes an InputError at its line; the others are still read.
+// decode becomes an InputError at its line; the others are still read. Documents of -f
+// manifests (FromManifest) whose body no rule reads are read by scanHeader alone.
 func parseManifest(data []byte, display string, origin inventory.Origin) ([]*inventory.Object, []inventory.InputError) {
 	var (
 		objs []*inventory.Object
 		errs []inventory.InputError
 	)
 	for _, doc := range splitDocuments(data) {
-		node, err := parseDocument(doc)
-		if err != nil {
-			// JSON that YAML rejects (tabs for indentation, say) is still JSON.
-			if body, ok := decodeJSON(doc.Text); ok {
-				objs = append(objs, objectsFromDocument(nil, body, origin, display, doc.Line)...)
+		if origin == inventory.FromManifest {
+			if h, ok := scanHeader(doc); ok {
+				if o := h.object(origin, display); o != nil {
+					objs = append(objs, o)
+				}
 				continue
 			}
-			errs = append(errs, inventory.InputError{Source: inventory.Source{Path: display, Line: lineOfError(err)}, Message: errorMessage(err)})
+		}
+		o, err := decodeDocument(doc, display, origin)
+		if err != nil {
+			errs = append(errs, *err)
 			continue
 		}
-		if node == nil {
-			continue
-		}
-		body, ok := toValue(node).(map[string]any)
-		if !ok {
-			continue // not an object: values files, lists of strings
-		}
-		objs = append(objs, objectsFromDocument(node, body, origin, display, doc.Line)...)
+		objs = append(objs, o...)
 	}
 	return objs, errs
+}
+
+// decodeDocument is the full parse of one document: its objects (none when it is not
+// an API object), or the error that kept it from decoding.
+func decodeDocument(doc document, display string, origin inventory.Origin) ([]*inventory.Object, *inventory.InputError) {
+	node, err := parseDocument(doc)
+	if err != nil {
+		// JSON that YAML rejects (tabs for indentation, say) is still JSON.
+		if body, ok := decodeJSON(doc.Text); ok {
+			return objectsFromDocument(nil, body, origin, display, doc.Line), nil
+		}
+		return nil, &inventory.InputError{Source: inventory.Source{Path: display, Line: lineOfError(err)}, Message: errorMessage(err)}
+	}
+	if node == nil {
+		return nil, nil
+	}
+	body, ok := toValue(node).(map[string]any)
+	if !ok {
+		return nil, nil // not an object: values files, lists of strings
+	}
+	return objectsFromDocument(node, body, origin, display, doc.Line), nil
 }
 
 func errorMessage(err error) string {
