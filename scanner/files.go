@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -85,8 +86,9 @@ func readManifests(ctx context.Context, jobs []fileJob, origin inventory.Origin)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte // reused: no object keeps a reference into a file's bytes
 			for i := take(); i >= 0; i = take() {
-				results[i] = readManifest(jobs[i], origin)
+				results[i] = readManifest(jobs[i], origin, &buf)
 			}
 		}()
 	}
@@ -94,24 +96,57 @@ func readManifests(ctx context.Context, jobs []fileJob, origin inventory.Origin)
 	return results
 }
 
-func readManifest(job fileJob, origin inventory.Origin) fileResult {
+func readManifest(job fileJob, origin inventory.Origin, buf *[]byte) fileResult {
 	data := job.data
 	if data == nil {
-		f, err := os.Open(job.disk)
+		var err error
+		data, err = readFileInto(job.disk, buf)
 		if err != nil {
 			return fileResult{errors: []inventory.InputError{{Source: inventory.Source{Path: job.display}, Message: err.Error()}}}
-		}
-		data, err = io.ReadAll(io.LimitReader(f, maxFileSize+1))
-		f.Close()
-		if err != nil {
-			return fileResult{errors: []inventory.InputError{{Source: inventory.Source{Path: job.display}, Message: err.Error()}}}
-		}
-		if len(data) > maxFileSize {
-			return fileResult{errors: []inventory.InputError{{Source: inventory.Source{Path: job.display}, Message: "file larger than 256 MiB, not read"}}}
 		}
 	}
 	objs, errs := parseManifest(data, job.display, origin)
 	return fileResult{objects: objs, errors: errs}
+}
+
+// readFileInto reads the file at path into *buf, growing it as needed, and returns the
+// bytes read. The caller must not keep them past the next call with the same buf.
+func readFileInto(path string, buf *[]byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	size := 0
+	if fi, err := f.Stat(); err == nil {
+		if fi.Size() > maxFileSize {
+			return nil, errors.New("file larger than 256 MiB, not read")
+		}
+		size = int(fi.Size())
+	}
+	// One byte more than the size, so that reaching EOF needs no growth.
+	if cap(*buf) < size+1 {
+		*buf = make([]byte, 0, size+1)
+	}
+	b := (*buf)[:0]
+	for {
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if len(b) > maxFileSize {
+			return nil, errors.New("file larger than 256 MiB, not read")
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // the file grew, or its size was unknown
+		}
+	}
+	*buf = b
+	return b, nil
 }
 
 // parseManifest decodes every document of a file into objects. A document that does not
