@@ -62,8 +62,18 @@ func TestLiveAndCollect(t *testing.T) {
 		t.Errorf("no removed-api finding on Ingress default/shop with last-applied evidence:\n%s", live.stdout)
 	}
 
+	// This node's root, as collect --node-root / would find it on a control-plane node.
+	nodeRoot := t.TempDir()
+	manifest := filepath.Join(nodeRoot, "etc", "kubernetes", "manifests", "kube-apiserver.yaml")
+	if err := os.MkdirAll(filepath.Dir(manifest), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\nspec:\n  containers:\n  - name: kube-apiserver\n    image: k8s.gcr.io/kube-apiserver:v1.21.14\n    command:\n    - kube-apiserver\n    - --insecure-port=0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	dir := filepath.Join(t.TempDir(), "snap")
-	collected := runCLI(t, "collect", "--kubeconfig", kubeconfig, "--out", dir)
+	collected := runCLI(t, "collect", "--kubeconfig", kubeconfig, "--out", dir, "--node-root", nodeRoot, "--node-name", "cp-0")
 	if collected.code != 0 {
 		t.Fatalf("collect: exit %d\nstderr: %s", collected.code, collected.stderr)
 	}
@@ -78,18 +88,27 @@ func TestLiveAndCollect(t *testing.T) {
 	if err := json.Unmarshal([]byte(snap.stdout), &snapRes); err != nil {
 		t.Fatal(err)
 	}
+	fromNode := false
+	for _, f := range snapRes.Findings {
+		if f.Subject == "--insecure-port" && f.Source.Path == "nodes/cp-0/etc/kubernetes/manifests/kube-apiserver.yaml" {
+			fromNode = true
+		}
+	}
+	if !fromNode {
+		t.Errorf("no finding from the collected node's static pod file:\n%s", snap.stdout)
+	}
 	if diff := cmp.Diff(objectFindings(res.Findings), objectFindings(snapRes.Findings)); diff != "" {
 		t.Errorf("findings on objects differ between live and collected snapshot (-live +snapshot):\n%s", diff)
 	}
 }
 
-// objectFindings lists what the findings about objects say, not where in the input they
-// point (request metrics are compared in scanner/live's round trip).
+// objectFindings lists what the findings about cluster objects say, not where in the input
+// they point (request metrics are compared in scanner/live's round trip).
 func objectFindings(fs []findings.Finding) []string {
 	var out []string
 	for _, f := range fs {
-		if f.Source.Object == nil {
-			continue
+		if f.Source.Object == nil || strings.HasPrefix(f.Source.Path, "nodes/") {
+			continue // request metrics; files of node roots, which only the snapshot has
 		}
 		out = append(out, strings.Join([]string{f.Hop, f.Rule, f.Subject, f.Source.Object.String(), f.Evidence, f.Fix}, " | "))
 	}
