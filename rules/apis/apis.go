@@ -113,11 +113,30 @@ func checkDeprecated(p *rules.Pass, api *knowledge.API, u use) {
 	p.Report(findings.Finding{
 		Subject:    u.gvk.String(),
 		Message:    fmt.Sprintf("%s is deprecated since %s and removed in %s.", u.gvk, api.DeprecatedIn, removal),
-		Fix:        fixText(p, u, p.Plan.To, p.Plan.To),
+		Fix:        deprecatedFixText(p, api, u),
 		Evidence:   strings.Join(u.how, "; "),
 		Source:     u.source,
 		References: references(api),
 	})
+}
+
+// deprecatedFixText names the replacement served at the plan's target. When the cluster,
+// where this hop starts, does not serve it yet (networking.k8s.io/v1 Ingress arrives in 1.19),
+// applying it now would fail, so the fix says from when the move is possible.
+func deprecatedFixText(p *rules.Pass, api *knowledge.API, u use) string {
+	repl, ok := p.KB.ReplacementAcross(u.gvk, p.Plan.To, p.Plan.To)
+	if !ok {
+		return fixText(p, u, p.Plan.To, p.Plan.To)
+	}
+	r := p.KB.API(repl)
+	if r == nil || r.IntroducedIn == nil || r.ServedAt(p.Hop.From) {
+		return fixText(p, u, p.Plan.To, p.Plan.To)
+	}
+	when := fmt.Sprintf("once the cluster runs %s or later", r.IntroducedIn)
+	if api.RemovedIn != nil {
+		when += fmt.Sprintf(" and before the upgrade to %s", api.RemovedIn)
+	}
+	return moveText(u, fmt.Sprintf("%s (served from %s; %s does not serve it yet, so make the change %s)", repl.APIVersion(), r.IntroducedIn, p.Hop.From, when))
 }
 
 func fixText(p *rules.Pass, u use, a, b knowledge.Minor) string {
@@ -132,15 +151,20 @@ func fixText(p *rules.Pass, u use, a, b knowledge.Minor) string {
 	if a == b {
 		both = fmt.Sprintf("%s (served on %s)", repl.APIVersion(), a)
 	}
+	return moveText(u, both)
+}
+
+// moveText is the fix that moves the objects of u to target (a version and when it is served).
+func moveText(u use, target string) string {
 	switch {
 	case u.helm:
-		return fmt.Sprintf("Upgrade the Helm release with a chart that uses %s; if the release is stuck because its stored manifest names a removed version, rewrite it with helm-mapkubeapis.", both)
+		return fmt.Sprintf("Upgrade the Helm release with a chart that uses %s; if the release is stuck because its stored manifest names a removed version, rewrite it with helm-mapkubeapis.", target)
 	case u.resource != "":
-		return fmt.Sprintf("Find the client that calls %s %s (see the evidence) and move it to %s.", u.gvk.APIVersion(), u.resource, both)
+		return fmt.Sprintf("Find the client that calls %s %s (see the evidence) and move it to %s.", u.gvk.APIVersion(), u.resource, target)
 	case u.source.Path != "" && !strings.Contains(strings.Join(u.how, " "), "last-applied") && !strings.Contains(strings.Join(u.how, " "), "managedFields"):
-		return fmt.Sprintf("Change apiVersion to %s; check the fields that changed between the versions.", both)
+		return fmt.Sprintf("Change apiVersion to %s; check the fields that changed between the versions.", target)
 	}
-	return fmt.Sprintf("Update the manifest, chart or pipeline that wrote the object to use %s and re-apply it, so that nothing (the last-applied annotation included) names %s any more.", both, u.gvk.APIVersion())
+	return fmt.Sprintf("Update the manifest, chart or pipeline that wrote the object to use %s and re-apply it, so that nothing (the last-applied annotation included) names %s any more.", target, u.gvk.APIVersion())
 }
 
 func references(api *knowledge.API) []string {
@@ -196,8 +220,17 @@ func clusterUses(p *rules.Pass, o *inventory.Object) []use {
 		}
 		add(u.APIVersion, how)
 	}
-	if g, v := inventory.SplitAPIVersion(o.APIVersion); onlyServed(p.KB, knowledge.GroupVersionKind{Group: g, Version: v, Kind: o.Kind}, p.Hop.From) {
-		add(o.APIVersion, fmt.Sprintf("the object exists and %s is the only version serving %s at %s", o.APIVersion, o.Kind, p.Hop.From))
+	// The read version proves what wrote the object when no other version could have: at the
+	// plan's start (the cluster as it was read, so a longer plan never loses this evidence at
+	// a later hop, where newer versions are served too), or at the hop's start (a kind whose
+	// last version is going away).
+	g, v := inventory.SplitAPIVersion(o.APIVersion)
+	read := knowledge.GroupVersionKind{Group: g, Version: v, Kind: o.Kind}
+	for _, m := range []knowledge.Minor{p.Plan.From, p.Hop.From} {
+		if onlyServed(p.KB, read, m) {
+			add(o.APIVersion, fmt.Sprintf("the object exists and %s is the only version serving %s at %s", o.APIVersion, o.Kind, m))
+			break
+		}
 	}
 	var out []use
 	for _, av := range order {
