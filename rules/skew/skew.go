@@ -40,6 +40,9 @@ func run(p *rules.Pass) {
 		}
 		byVersion[m] = append(byVersion[m], n)
 	}
+	for _, nodes := range byVersion {
+		sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
+	}
 	for k, nodes := range byVersion {
 		allowedTo := allowedSkew(p.KB, p.Hop.To)
 		if p.Hop.To.Sub(k) <= allowedTo {
@@ -50,25 +53,40 @@ func run(p *rules.Pass) {
 		if !p.First() && p.Hop.From.Sub(k) > allowedSkew(p.KB, p.Hop.From) {
 			continue
 		}
-		sort.Slice(nodes, func(i, j int) bool { return nodes[i].Name < nodes[j].Name })
-		names := make([]string, 0, 5)
-		for i, n := range nodes {
-			if i == 5 {
-				names = append(names, fmt.Sprintf("and %d more", len(nodes)-5))
-				break
-			}
-			names = append(names, n.Name)
-		}
 		minimum := p.Hop.To.Add(-allowedTo)
+		names := nodeList(nodes)
+		// The fix names every kubelet below the minimum, also those an earlier hop already
+		// reported: a kubelet upgraded only as far as that hop asked is behind again here.
+		var behind []*inventory.Node
+		for m, ns := range byVersion {
+			if m.Less(minimum) {
+				behind = append(behind, ns...)
+			}
+		}
 		p.Report(findings.Finding{
 			Component: "kubelet",
 			Subject:   "kubelet " + k.String(),
 			Message: fmt.Sprintf("%d node(s) run kubelet %s; with the control plane at %s they would be %d minors behind, and the %s policy allows %d.",
 				len(nodes), k, p.Hop.To, p.Hop.To.Sub(k), p.Hop.To, allowedTo),
-			Fix:        fmt.Sprintf("Upgrade the kubelets on %s to at least %s before this hop (drain, upgrade kubeadm/kubelet packages, uncordon, node by node).", strings.Join(names, ", "), minimum),
+			Fix:        fmt.Sprintf("Upgrade the kubelets on %s to at least %s before this hop (drain, upgrade kubeadm/kubelet packages, uncordon, node by node).", strings.Join(nodeList(behind), ", "), minimum),
 			Evidence:   fmt.Sprintf("Node status.nodeInfo.kubeletVersion %s on %s", nodes[0].KubeletVersion, strings.Join(names, ", ")),
 			Source:     nodes[0].Source,
 			References: []string{"https://kubernetes.io/releases/version-skew-policy/#kubelet"},
 		})
 	}
+}
+
+// nodeList names nodes in order, the first five and then how many more.
+func nodeList(nodes []*inventory.Node) []string {
+	sorted := append([]*inventory.Node(nil), nodes...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	names := make([]string, 0, 6)
+	for i, n := range sorted {
+		if i == 5 {
+			names = append(names, fmt.Sprintf("and %d more", len(sorted)-5))
+			break
+		}
+		names = append(names, n.Name)
+	}
+	return names
 }
