@@ -44,6 +44,14 @@ Secret values removed except Helm release records and webhook certificates) and 
 		if err != nil {
 			return err
 		}
+		if lo.auditLog != "" {
+			// Kept in snapshot.yaml with the request metrics: the log itself stays behind.
+			uses, err := live.ReadAuditLogFile(lo.auditLog)
+			if err != nil {
+				return err
+			}
+			c.APIUses = append(c.APIUses, uses...)
+		}
 		if err := os.MkdirAll(out, 0o755); err != nil {
 			return err
 		}

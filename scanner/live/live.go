@@ -72,6 +72,21 @@ func Scan(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 	return inv, nil
 }
 
+// ReadAuditLogFile reads an audit log's API uses; lines that are not audit events make it
+// fail, naming the first (collect writes no half-read evidence).
+func ReadAuditLogFile(path string) ([]inventory.APIUse, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading --audit-log: %w", err)
+	}
+	defer f.Close()
+	uses, errs := ParseAuditLog(f, path)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("--audit-log %s:%d: %s", path, errs[0].Source.Line, errs[0].Message)
+	}
+	return uses, nil
+}
+
 // Read reads the cluster's objects and request metrics; it never writes to the cluster.
 func Read(ctx context.Context, opts Options) (*Cluster, error) {
 	cfg := rest.CopyConfig(opts.Config)

@@ -387,3 +387,26 @@ func TestWithoutOwnReads(t *testing.T) {
 		t.Errorf("unchecked = %+v", unchecked)
 	}
 }
+
+func TestReadAuditLogFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.log")
+	bad := filepath.Join(dir, "bad.log")
+	event := `{"stage":"ResponseComplete","user":{"username":"u"},"objectRef":{"resource":"ingresses","apiGroup":"extensions","apiVersion":"v1beta1"}}`
+	if err := os.WriteFile(good, []byte(event+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(event+"\n{truncated\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	uses, err := ReadAuditLogFile(good)
+	if err != nil || len(uses) != 1 || uses[0].APIVersion != "extensions/v1beta1" {
+		t.Errorf("ReadAuditLogFile(good) = %+v, %v", uses, err)
+	}
+	if _, err := ReadAuditLogFile(bad); err == nil || !strings.Contains(err.Error(), "bad.log:2") {
+		t.Errorf("ReadAuditLogFile(bad) error = %v, want one naming line 2", err)
+	}
+	if _, err := ReadAuditLogFile(filepath.Join(dir, "missing.log")); err == nil {
+		t.Errorf("a missing audit log was accepted")
+	}
+}
