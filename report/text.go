@@ -301,10 +301,13 @@ func columnWidths(cols []textColumn, rows [][]string) []int {
 		used += widths[c]
 	}
 	msg := &widths[n-1]
+	// The last column needs no more than its content: squeezing SUBJECT to pad a short WHERE
+	// ("ing.yaml:1") would only wrap the subject for nothing.
+	want := min(*msg, minMessageWidth)
 	*msg = min(*msg, budget-used)
-	// Take one column at a time from the widest of SUBJECT, WHERE and RULE, so that they
-	// wrap evenly rather than one of them collapsing.
-	for *msg < minMessageWidth {
+	// Take one column at a time from the wider of SUBJECT and RULE, so that they wrap evenly
+	// rather than one of them collapsing.
+	for *msg < want {
 		widest := -1
 		for c, col := range cols {
 			if c < n-1 && (col.header == "subject" || col.header == "rule") && widths[c] > 16 &&
