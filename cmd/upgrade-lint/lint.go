@@ -81,7 +81,7 @@ func (o *lintOptions) validate() (failOn findings.Severity, ruleset []*rules.Rul
 	}
 	if o.failOn != "never" {
 		if failOn, err = findings.ParseSeverity(o.failOn); err != nil {
-			return 0, nil, usagef("--fail-on: %v (or never)", err)
+			return 0, nil, usagef("--fail-on %q: want error, warning, info or never", o.failOn)
 		}
 	}
 	switch o.color {
@@ -100,6 +100,13 @@ func selectRules(ruleset []*rules.Rule, enable, disable []string) ([]*rules.Rule
 	for _, n := range append(append([]string{}, enable...), disable...) {
 		if rules.Lookup(ruleset, n) == nil {
 			return nil, fmt.Errorf("unknown rule %q (see upgrade-lint rules)", n)
+		}
+	}
+	// Both would run nothing of that rule while the user asked for it: say so rather than
+	// report a clean result.
+	for _, n := range enable {
+		if contains(disable, n) {
+			return nil, fmt.Errorf("rule %q is given to both --enable and --disable", n)
 		}
 	}
 	var out []*rules.Rule

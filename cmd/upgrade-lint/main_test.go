@@ -220,6 +220,8 @@ func TestExitCodes(t *testing.T) {
 		{"unknown rule", []string{"--from", "1.14", "--to", "1.21", "--snapshot", demo, "--disable", "nope"}, 2, "unknown rule"},
 		{"unknown format", []string{"--from", "1.14", "--to", "1.21", "--snapshot", demo, "-o", "yaml"}, 2, "output format"},
 		{"explain unknown", []string{"explain", "nope"}, 2, "unknown rule"},
+		{"bad fail-on", []string{"--from", "1.14", "--to", "1.21", "--snapshot", demo, "--fail-on", "bogus"}, 2, `--fail-on "bogus": want error, warning, info or never`},
+		{"enabled and disabled", []string{"--from", "1.14", "--to", "1.21", "--snapshot", demo, "--enable", "removed-flag", "--disable", "removed-flag"}, 2, "both --enable and --disable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runCLI(t, tc.args...)
