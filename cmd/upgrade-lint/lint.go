@@ -156,6 +156,10 @@ func (o *lintOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	res := buildResult(kb, plan, inv, rules.RunAll(ruleset, plan, kb, inv), now)
 	res.FromSource = fromSource
 	res.Tool = version
+	res.Unchecked = append(res.Unchecked, o.emptyInputs(ctx, inv)...)
+	if u, ok := fromMismatch(from, o.from, inv.ServerVersion); ok {
+		res.Unchecked = append(res.Unchecked, u)
+	}
 
 	w := stdout
 	color := o.color == "always"
@@ -213,6 +217,55 @@ func (o *lintOptions) scan(ctx context.Context, stderr io.Writer) (*inventory.In
 		Stdin:           o.stdin,
 		PrometheusRules: o.prometheusRules,
 	})
+}
+
+// emptyInputs names the inputs the user gave that yielded nothing to check: a mistyped
+// --node-root or an -f directory without manifests would otherwise read as a clean result.
+func (o *lintOptions) emptyInputs(ctx context.Context, inv *inventory.Inventory) []findings.Unchecked {
+	var out []findings.Unchecked
+	for _, root := range o.nodeRoots {
+		// Scanned alone, so that one empty root among several (or beside a snapshot's nodes)
+		// is still seen; a node root is a handful of files.
+		sub, err := scanner.Scan(ctx, scanner.Options{NodeRoots: []string{root}})
+		if err != nil || len(sub.Components) > 0 || len(sub.Nodes) > 0 || len(sub.InputErrors) > 0 {
+			continue
+		}
+		out = append(out, findings.Unchecked{
+			What:   "node root " + root,
+			Reason: "no static pod manifest, kubelet unit, environment file or kubelet config was found under it (etc/kubernetes/manifests, etc/systemd/system, var/lib/kubelet …): is it a node's filesystem root?",
+		})
+	}
+	if len(o.files) > 0 && len(inv.InputErrors) == 0 {
+		manifests := 0
+		for _, obj := range inv.Objects {
+			if obj.Origin == inventory.FromManifest {
+				manifests++
+			}
+		}
+		if manifests == 0 {
+			out = append(out, findings.Unchecked{
+				What:   "manifests (-f " + strings.Join(o.files, ", ") + ")",
+				Reason: "no Kubernetes object (a YAML or JSON document with apiVersion and kind) was found in them",
+			})
+		}
+	}
+	return out
+}
+
+// fromMismatch notes a --from that disagrees with the version the inputs report (a
+// snapshot's snapshot.yaml, the live API server): every finding is judged from --from.
+func fromMismatch(from knowledge.Minor, given, serverVersion string) (findings.Unchecked, bool) {
+	if given == "" || serverVersion == "" {
+		return findings.Unchecked{}, false
+	}
+	server, err := knowledge.ParseMinor(serverVersion)
+	if err != nil || server == from {
+		return findings.Unchecked{}, false
+	}
+	return findings.Unchecked{
+		What:   "the starting version",
+		Reason: fmt.Sprintf("--from is %s but the inputs come from an API server at %s: every hop is judged as if the cluster ran %s", from, serverVersion, from),
+	}, true
 }
 
 // fromVersion is --from, or the live server's version when --from was not given.

@@ -254,3 +254,42 @@ func TestVersionsAccepted(t *testing.T) {
 		}
 	}
 }
+
+// A mistyped --node-root or an -f directory without manifests must not read as a clean run.
+func TestEmptyInputsAreNamed(t *testing.T) {
+	empty := t.TempDir()
+	r := runCLI(t, "--from", "1.14", "--to", "1.15", "--node-root", empty, "--node-root", demo+"/nodes/worker-0", "-f", empty, "-o", "json")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (worker-0 has --allow-privileged); stderr: %s", r.code, r.stderr)
+	}
+	var res findings.Result
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	var whats []string
+	for _, u := range res.Unchecked {
+		whats = append(whats, u.What)
+	}
+	for _, want := range []string{"node root " + empty, "manifests (-f " + empty + ")"} {
+		if !contains(whats, want) {
+			t.Errorf("unchecked %q, want an entry %q", whats, want)
+		}
+	}
+	for _, w := range whats {
+		if strings.Contains(w, "worker-0") {
+			t.Errorf("unchecked names the node root that has files: %q", w)
+		}
+	}
+}
+
+// Linting a 1.14 snapshot as if it were a 1.36 cluster is almost certainly a mistake: say so.
+func TestFromDisagreesWithSnapshot(t *testing.T) {
+	r := runCLI(t, "--from", "1.36", "--to", "1.37", "--snapshot", demo, "-o", "json", "--fail-on", "never")
+	if !strings.Contains(r.stdout, "--from is 1.36 but the inputs come from an API server at v1.14.10") {
+		t.Errorf("no note that --from disagrees with snapshot.yaml:\n%.2000s", r.stdout)
+	}
+	r = runCLI(t, "--from", "v1.14.3", "--to", "1.15", "--snapshot", demo, "-o", "json", "--fail-on", "never")
+	if strings.Contains(r.stdout, "the starting version") {
+		t.Errorf("a --from of the snapshot's own minor is noted as a mismatch")
+	}
+}
