@@ -105,7 +105,7 @@ func readManifest(job fileJob, origin inventory.Origin, buf *[]byte) fileResult 
 			return fileResult{errors: []inventory.InputError{{Source: inventory.Source{Path: job.display}, Message: err.Error()}}}
 		}
 	}
-	objs, errs := parseManifest(data, job.display, origin)
+	objs, errs := parseManifest(data, job.display, origin, origin == inventory.FromManifest)
 	return fileResult{objects: objs, errors: errs}
 }
 
@@ -150,15 +150,15 @@ func readFileInto(path string, buf *[]byte) ([]byte, error) {
 }
 
 // parseManifest decodes every document of a file into objects. A document that does not
-// decode becomes an InputError at its line; the others are still read. Documents of -f
-// manifests (FromManifest) whose body no rule reads are read by scanHeader alone.
-func parseManifest(data []byte, display string, origin inventory.Origin) ([]*inventory.Object, []inventory.InputError) {
+// decode becomes an InputError at its line; the others are still read. With fast (-f
+// manifests), documents whose body no rule reads are read by scanHeader alone.
+func parseManifest(data []byte, display string, origin inventory.Origin, fast bool) ([]*inventory.Object, []inventory.InputError) {
 	var (
 		objs []*inventory.Object
 		errs []inventory.InputError
 	)
 	for _, doc := range splitDocuments(data) {
-		if origin == inventory.FromManifest {
+		if fast {
 			if h, ok := scanHeader(doc); ok {
 				if o := h.object(origin, display); o != nil {
 					objs = append(objs, o)

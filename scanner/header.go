@@ -28,10 +28,10 @@ var bodyKinds = map[string]func(h *header, text []byte) bool{
 	// nodes; static pods. rules/coredns: kube-system's Corefile and CoreDNS Deployment.
 	// rules/webhookcert: tls.crt of Secrets, secret volumes of workloads.
 	"ConfigMap": func(h *header, text []byte) bool {
-		return h.namespace == "kube-system" || bytes.Contains(text, []byte("owner"))
+		return h.namespace == "kube-system" || hasKey(text, "owner")
 	},
 	"Secret": func(h *header, text []byte) bool {
-		return bytes.Contains(text, []byte("helm.sh/release.v1")) || bytes.Contains(text, []byte("tls.crt"))
+		return bytes.Contains(text, []byte("helm.sh/release.v1")) || hasKey(text, "tls.crt")
 	},
 	"Deployment":            kubeSystemOrSecrets,
 	"DaemonSet":             kubeSystemOrSecrets,
@@ -39,14 +39,15 @@ var bodyKinds = map[string]func(h *header, text []byte) bool{
 	"ReplicaSet":            mountsSecrets,
 	"ReplicationController": mountsSecrets,
 	"Job":                   mountsSecrets,
-	"Pod":                   nil,
-	"Node":                  nil,
-	"KubeletConfiguration":  nil, "KubeProxyConfiguration": nil, "ClusterConfiguration": nil,
+	"Pod":                   mountsSecrets, // static pods are decoded in full by the node scan
+
+	"Node":                 nil,
+	"KubeletConfiguration": nil, "KubeProxyConfiguration": nil, "ClusterConfiguration": nil,
 	// rules/webhookcert: webhooks and their Services, conversion webhooks of CRDs,
 	// cert-manager Certificates.
 	"ValidatingWebhookConfiguration": nil, "MutatingWebhookConfiguration": nil, "APIService": nil,
 	"CustomResourceDefinition": func(_ *header, text []byte) bool {
-		return bytes.Contains(text, []byte("conversion"))
+		return hasKey(text, "conversion")
 	},
 	"Service":     nil,
 	"Certificate": nil,
@@ -56,9 +57,43 @@ var bodyKinds = map[string]func(h *header, text []byte) bool{
 	"PrometheusRule": nil, "ServiceMonitor": nil, "PodMonitor": nil,
 }
 
-// mountsSecrets: a workload's body matters only for the secret volumes it mounts.
+// mountsSecrets: a workload's body matters only for the secret volumes it mounts
+// (volumes[].secret, projected sources[].secret).
 func mountsSecrets(_ *header, text []byte) bool {
-	return bytes.Contains(text, []byte("secret"))
+	return hasKey(text, "secret")
+}
+
+// hasKey reports whether text, a document the fast path accepted, may hold a mapping
+// key named key. There, a key is written plain or quoted without escapes that could
+// spell it differently, on one line, followed by ':' after blanks: so a key named key
+// shows as key, an optional closing quote, blanks and ':', not preceded by a letter
+// or digit. Other matches only cost a full parse.
+func hasKey(text []byte, key string) bool {
+	for i := 0; i < len(text); {
+		j := bytes.Index(text[i:], []byte(key))
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(key)
+		i = start + 1
+		if start > 0 && isAlnum(text[start-1]) {
+			continue
+		}
+		if end < len(text) && (text[end] == '"' || text[end] == '\'') {
+			end++
+		}
+		for end < len(text) && text[end] == ' ' {
+			end++
+		}
+		if end < len(text) && text[end] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 func kubeSystemOrSecrets(h *header, text []byte) bool {

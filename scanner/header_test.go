@@ -128,7 +128,8 @@ func TestScanHeader(t *testing.T) {
 		{"CRLF", "apiVersion: v1\r\nkind: X\r\nmetadata:\r\n  name: n\r\n", "v1 X /n at f:1"},
 		{"no apiVersion", "kind: X\nmetadata:\n  name: n\n", "no object"},
 		{"not a string", "apiVersion: 1\nkind: X\n", "decline"},
-		{"body kind", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n", "decline"},
+		{"body kind", "apiVersion: v1\nkind: Node\nmetadata:\n  name: n\n", "decline"},
+		{"Pod without secret volumes", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - env:\n    - valueFrom:\n        secretKeyRef: {name: s}\n", "v1 Pod /p at f:1"},
 		{"ConfigMap no rule reads", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: app\ndata:\n  a: b\n", "v1 ConfigMap app/c at f:1"},
 		{"kube-system ConfigMap", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: kube-system\n", "decline"},
 		{"Helm release ConfigMap", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    owner: helm\n", "decline"},
@@ -186,4 +187,26 @@ func FuzzHeaderAgreesWithParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestHasKey(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want bool
+	}{
+		{"secret:\n", true},
+		{"  - secret:\n", true},
+		{"a:\n  secret :\n", true},
+		{"{secret: {secretName: x}}", true},
+		{"\"secret\": x", true},
+		{"'secret' : x", true},
+		{"secretName: x\n", false},
+		{"mysecret: x\n", false},
+		{"secretKeyRef:\n  name: secret\n", false},
+		{"a: secret\n", false},
+	} {
+		if got := hasKey([]byte(tt.text), "secret"); got != tt.want {
+			t.Errorf("hasKey(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
 }

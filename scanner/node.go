@@ -81,7 +81,8 @@ func (ns *nodeScan) staticPods() {
 		if !ok {
 			continue
 		}
-		objs, errs := parseManifest([]byte(data), ns.display(rel), inventory.FromManifest)
+		// Static pods are components: their whole body is read.
+		objs, errs := parseManifest([]byte(data), ns.display(rel), inventory.FromManifest, false)
 		ns.inv.InputErrors = append(ns.inv.InputErrors, errs...)
 		for _, o := range objs {
 			if o.Kind != "Pod" {
