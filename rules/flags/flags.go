@@ -124,17 +124,27 @@ func runDeprecated(p *rules.Pass) {
 			if knowledge.Before(fact.RemovedIn, p.Plan.To) {
 				continue // removed within the plan: removed-flag reports it at its hop
 			}
-			removal := ""
+			// A deprecation no release (of those known) acts on needs no action for any
+			// upgrade: it is information, and the fix must not speak of a removal.
+			severity, removal, when := findings.Warning, "", ""
 			if fact.RemovedIn != nil {
 				removal = fmt.Sprintf(" and removed in %s", fact.RemovedIn)
+				when = fmt.Sprintf(" before the upgrade to %s", fact.RemovedIn)
+			} else {
+				severity = findings.Info
+				removal = fmt.Sprintf("; no release up to %s removes it", knowledge.Newest)
 			}
 			msg := fmt.Sprintf("%s --%s is deprecated since %s%s.", c.Name, f.Name, fact.DeprecatedIn, removal)
-			fix := "Stop setting the flag before it is removed."
-			if m := strings.TrimSpace(to.Message); m != "" {
+			fix := fmt.Sprintf("Stop setting the flag%s.", when)
+			m := strings.TrimSpace(to.Message)
+			if strings.Contains(m, "--config") {
+				fix = fmt.Sprintf("Move the setting into %s's configuration file (the file --config names) and drop the flag%s.", c.Name, when)
+			}
+			if m != "" {
 				fix += " Upstream says: \"" + m + "\""
 			}
 			p.Report(findings.Finding{
-				Component: c.Name, Subject: "--" + f.Name, Message: msg, Fix: fix,
+				Component: c.Name, Subject: "--" + f.Name, Severity: severity, Message: msg, Fix: fix,
 				Evidence: evidence(c, f), Source: f.Source, References: refs(fact),
 			})
 		}
