@@ -102,17 +102,28 @@ func runPause(p *rules.Pass) {
 		}
 		return knowledge.Image{}, false
 	}
-	want, ok := pauseAt(p.Hop)
+	hopPause, ok := pauseAt(p.Hop)
 	if !ok {
 		return
 	}
+	// Without a kubeadm-config the cluster's repository is unknown and the plan falls back to
+	// kubeadm's default; the kubelet's own repository is then the better guess, so only the
+	// tag is judged (a kubelet on a private mirror is not flagged for not using k8s.gcr.io).
+	repoKnown := p.Inv.Kubeadm != nil && p.Inv.Kubeadm.ImageRepository != ""
+	expected := func(k KubeletPause, img knowledge.Image) string {
+		if repoKnown || tagOf(k.Image) == "" {
+			return img.Ref
+		}
+		return withTag(k.Image, tagOf(img.Ref))
+	}
 	for _, k := range KubeletPauseImages(p.Inv) {
-		if k.Image == want.Ref {
+		want := expected(k, hopPause)
+		if k.Image == want {
 			continue
 		}
 		earlier := false
 		for _, h := range p.Plan.Hops[:idx] {
-			if w, ok := pauseAt(h); ok && w.Ref != k.Image {
+			if w, ok := pauseAt(h); ok && expected(k, w) != k.Image {
 				earlier = true
 				break
 			}
@@ -120,15 +131,15 @@ func runPause(p *rules.Pass) {
 		if earlier {
 			continue
 		}
-		msg := fmt.Sprintf("kubelet on %s runs every pod's sandbox from %s (--pod-infra-container-image); kubeadm %s deploys %s.", nodeName(k.Node), k.Image, p.Hop.To, want.Ref)
-		if repoOf(k.Image) != repoOf(want.Ref) {
-			msg += fmt.Sprintf(" The configured image is not under %s: an air-gapped node cannot pull it from there.", repoOf(want.Ref))
+		msg := fmt.Sprintf("kubelet on %s runs every pod's sandbox from %s (--pod-infra-container-image); kubeadm %s deploys %s.", nodeName(k.Node), k.Image, p.Hop.To, want)
+		if repoOf(k.Image) != repoOf(want) {
+			msg += fmt.Sprintf(" The configured image is not under %s: an air-gapped node cannot pull it from there.", repoOf(want))
 		}
 		p.Report(findings.Finding{
 			Component: "kubelet",
 			Subject:   k.Image,
 			Message:   msg,
-			Fix:       fmt.Sprintf("Set --pod-infra-container-image=%s in %s (and the container runtime's sandbox image to match), then restart the kubelet; until then keep %s mirrored.", want.Ref, k.Source.Path, k.Image),
+			Fix:       fmt.Sprintf("Set --pod-infra-container-image=%s in %s (and the container runtime's sandbox image to match), then restart the kubelet; until then keep %s mirrored.", want, k.Source.Path, k.Image),
 			Evidence:  fmt.Sprintf("%s on %s", k.Image, k.Source),
 			Source:    k.Source,
 		})
