@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 
@@ -235,7 +236,18 @@ func scanHeader(doc document) (h header, ok bool) {
 // this scanner reads as yaml.v3 does: no tabs or control characters, no characters
 // YAML counts as line breaks (NEL, LS, PS), no byte order mark, valid UTF-8.
 func printable(line []byte) bool {
-	for i := 0; i < len(line); {
+	// Eight bytes at a time while all are printable ASCII, the common case.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(line); i += 8 {
+		x := binary.LittleEndian.Uint64(line[i:])
+		below := (x - ones*0x20) &^ x & highs         // some byte < 0x20
+		above := ((x + ones*(0x7f-0x7e)) | x) & highs // some byte > 0x7e
+		if below|above != 0 {
+			break
+		}
+	}
+	for i < len(line) {
 		c := line[i]
 		if c >= 0x20 && c < 0x7f {
 			i++
@@ -317,9 +329,9 @@ func (s *headerScan) line(line []byte, lineNo int) bool {
 	if s.pending {
 		s.pending = false
 		if indent > s.pendIndent && !dash && s.pendRole == roleOther {
-			if _, _, status := scanKey(line, indent); status == notKey {
+			if _, _, status := scanKey(line, indent, false); status == notKey {
 				// The value is a scalar or flow collection on its own line.
-				return s.afterValue(scanValue(line, indent), s.pendIndent, false)
+				return s.afterValue(scanValue(line, indent, false), s.pendIndent, false)
 			}
 		}
 		switch {
@@ -369,13 +381,13 @@ func (s *headerScan) line(line []byte, lineNo int) bool {
 	if line[p] == '-' && (p+1 == len(line) || line[p+1] == ' ') {
 		return false // "- - x"
 	}
-	_, _, status := scanKey(line, p)
+	_, _, status := scanKey(line, p, false)
 	switch status {
 	case keyFound:
 		s.stack = append(s.stack, frame{indent: p, role: roleOther})
 		return s.entry(line, p, roleOther, lineNo)
 	case notKey:
-		return s.afterValue(scanValue(line, p), indent, false)
+		return s.afterValue(scanValue(line, p, false), indent, false)
 	}
 	return false
 }
@@ -451,8 +463,10 @@ func endsLine(line []byte, p int) bool {
 
 // entry consumes a mapping entry "key: value" whose key starts at column col.
 func (s *headerScan) entry(line []byte, col int, r role, lineNo int) bool {
-	key, end, status := scanKey(line, col)
-	if status != keyFound || key.text == "<<" {
+	// Only the keys of the root and metadata mappings are decoded: allocating every
+	// key's text would be much of the fast path's cost.
+	key, end, status := scanKey(line, col, r != roleOther)
+	if status != keyFound || key.merge {
 		return false
 	}
 	// A key that does not decode to a string turns its mapping into map[any]any, which
@@ -479,7 +493,7 @@ func (s *headerScan) entry(line []byte, col int, r role, lineNo int) bool {
 		}
 		s.seen |= field
 	}
-	v := scanValue(line, end)
+	v := scanValue(line, end, field != 0)
 	switch v.kind {
 	case valueNone:
 		if field != 0 && field != seenMetadata {
@@ -529,10 +543,11 @@ const (
 	keyDecline
 )
 
-// scalarText is a scalar read from one line: its decoded text and whether it was quoted.
+// scalarText is a key read from one line: its text (when decoded), whether it was
+// quoted, and whether it is the merge key "<<".
 type scalarText struct {
-	text   string
-	quoted bool
+	text          string
+	quoted, merge bool
 }
 
 // maxKeyLength bounds an implicit key, from its start to its ':': YAML limits them to
@@ -544,16 +559,14 @@ const maxKeyLength = 1000
 // followed by ':' and a blank or the end of the line. end is just past the ':'.
 // notKey means the line holds no key (it may be a scalar); keyDecline, something this
 // scanner does not read.
-func scanKey(line []byte, p int) (key scalarText, end int, status keyStatus) {
+func scanKey(line []byte, p int, decode bool) (key scalarText, end int, status keyStatus) {
 	if c := line[p]; c == '"' || c == '\'' {
-		if _, closed, ok := closingQuote(line, p+1, c); !ok {
-			return key, 0, keyDecline
-		} else if !closed {
-			return key, 0, notKey // a quoted scalar going on on the next line
-		}
-		text, q, ok := scanQuoted(line, p)
+		q, closed, ok := closingQuote(line, p+1, c)
 		if !ok {
 			return key, 0, keyDecline
+		}
+		if !closed {
+			return key, 0, notKey // a quoted scalar going on on the next line
 		}
 		for q < len(line) && line[q] == ' ' {
 			q++
@@ -564,7 +577,11 @@ func scanKey(line []byte, p int) (key scalarText, end int, status keyStatus) {
 		if line[q] != ':' || (q+1 < len(line) && line[q+1] != ' ') || q-p > maxKeyLength {
 			return key, 0, keyDecline
 		}
-		return scalarText{text: text, quoted: true}, q + 1, keyFound
+		key.quoted = true
+		if decode {
+			key.text, _, _ = scanQuoted(line, p)
+		}
+		return key, q + 1, keyFound
 	}
 	if c := line[p]; c == '[' || c == '{' || c == '|' || c == '>' {
 		return key, 0, notKey // a flow collection or block scalar; as a key, declined by the caller
@@ -583,7 +600,11 @@ func scanKey(line []byte, p int) (key scalarText, end int, status keyStatus) {
 				if q-p > maxKeyLength {
 					return key, 0, keyDecline
 				}
-				return scalarText{text: string(k)}, q + 1, keyFound
+				key.merge = len(k) == 2 && k[0] == '<' && k[1] == '<'
+				if decode {
+					key.text = string(k)
+				}
+				return key, q + 1, keyFound
 			}
 		case '#':
 			if line[q-1] == ' ' {
@@ -625,7 +646,8 @@ type value struct {
 }
 
 // scanValue reads the value after a key's ':' (or a sequence entry's "- ") at line[p:].
-func scanValue(line []byte, p int) value {
+// Its text is decoded only when decode is set.
+func scanValue(line []byte, p int, decode bool) value {
 	for p < len(line) && line[p] == ' ' {
 		p++
 	}
@@ -655,11 +677,11 @@ func scanValue(line []byte, p int) value {
 		case !endsLine(line, end):
 			return value{}
 		}
-		text, _, ok := scanQuoted(line, p)
-		if !ok {
-			return value{}
+		v := value{kind: valueScalar, isString: true}
+		if decode {
+			v.text, _, _ = scanQuoted(line, p)
 		}
-		return value{kind: valueScalar, text: text, isString: true}
+		return v
 	case c == '[' || c == '{':
 		q, ok := scanFlow(line, p, 0)
 		if !ok {
@@ -689,9 +711,13 @@ func scanValue(line []byte, p int) value {
 	for end > p && line[end-1] == ' ' {
 		end--
 	}
-	text := string(line[p:end])
 	// A comment ends the scalar: it cannot go on on the next line.
-	return value{kind: valueScalar, text: text, isString: plainIsString(text), plain: !commented}
+	v := value{kind: valueScalar, plain: !commented}
+	if decode {
+		v.text = string(line[p:end])
+		v.isString = plainIsString(v.text)
+	}
+	return v
 }
 
 // scanQuoted reads a quoted scalar that ends on its line, starting at the quote

@@ -210,3 +210,24 @@ func TestHasKey(t *testing.T) {
 		}
 	}
 }
+
+func TestPrintable(t *testing.T) {
+	base := []byte("apiVersion: networking.k8s.io/v1beta1 é")
+	if !printable(base) {
+		t.Fatalf("%q: not printable", base)
+	}
+	for _, bad := range []byte{0, '\t', '\r', 0x1f, 0x7f} {
+		for i := range base[:len(base)-2] {
+			line := append([]byte(nil), base...)
+			line[i] = bad
+			if printable(line) {
+				t.Errorf("%q: printable", line)
+			}
+		}
+	}
+	for _, bad := range []string{"\u0085", "\u2028", "\ufeff", "\xff", "\xc3"} {
+		if line := append(append([]byte(nil), base[:20]...), bad...); printable(line) {
+			t.Errorf("%q: printable", line)
+		}
+	}
+}
