@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
@@ -149,10 +150,46 @@ func section(w io.Writer, title string, header []any, rows [][]string) error {
 		return nil
 	}
 	t := newTable(w, header...)
-	if err := t.Bulk(rows); err != nil {
+	wrapped := make([][]string, len(rows))
+	for i, row := range rows {
+		wrapped[i] = make([]string, len(row))
+		for j, cell := range row {
+			wrapped[i][j] = wrapWords(cell, maxCellWidth)
+		}
+	}
+	if err := t.Bulk(wrapped); err != nil {
 		return err
 	}
 	return t.Render()
+}
+
+// maxCellWidth keeps deprecation messages and notes from stretching a table to hundreds of
+// columns: tablewriter does not wrap (its wrapping breaks words), so cells are broken here.
+const maxCellWidth = 72
+
+// wrapWords breaks s into lines of at most width runes at spaces; a longer word (a URL)
+// keeps a line of its own.
+func wrapWords(s string, width int) string {
+	if utf8.RuneCountInString(s) <= width {
+		return s
+	}
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func orDash(s string) string {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -437,5 +438,35 @@ func TestKnowledgeUpdateWritesCacheUsedByShow(t *testing.T) {
 	}
 	if !hasRow(rowsOf(out), "Latest patch", "v1.37.2 (facts read from v1.37.1)") {
 		t.Errorf("show 1.37 with --no-cache:\n%s", out)
+	}
+}
+
+// Deprecation messages run to 200 characters; a table must wrap them rather than stretch
+// every row of the section to that width.
+func TestKnowledgeShowWrapsLongNotes(t *testing.T) {
+	kb, err := knowledge.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := runKnowledge(t, kb, "show", "1.19")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "https://kubernetes.io/docs/tasks/administer-cluster/kubelet-config-file/") {
+		t.Fatalf("the kubelet's deprecation note is missing:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if n := utf8.RuneCountInString(line); n > 180 {
+			t.Errorf("line of %d columns:\n%s", n, line)
+			break
+		}
+	}
+}
+
+func TestWrapWords(t *testing.T) {
+	got := wrapWords("will be removed in 1.25 or later, in favor of removing cloud provider code from Kubelet.", 30)
+	want := "will be removed in 1.25 or\nlater, in favor of removing\ncloud provider code from\nKubelet."
+	if got != want {
+		t.Errorf("wrapWords = %q, want %q", got, want)
 	}
 }
