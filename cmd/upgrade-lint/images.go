@@ -131,6 +131,7 @@ func (o *imagesOptions) run(ctx context.Context, w io.Writer) error {
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // "1.20->1.21", not "1.20-\u003e1.21"
 		return enc.Encode(plan)
 	case "script":
 		return writeMirrorScript(w, plan)
@@ -162,11 +163,11 @@ func buildImagePlan(kb *knowledge.KB, hops []knowledge.Hop, inv *inventory.Inven
 
 // writeImagePlan prints each hop's images, each image once: at the first hop that pulls it.
 func writeImagePlan(w io.Writer, plan *imagePlan) error {
-	repo := plan.Repository
-	if repo == "" {
-		repo = "(kubeadm's default)"
+	under := fmt.Sprintf("%s (%s)", plan.Repository, plan.RepositorySource)
+	if plan.Repository == "" {
+		under = plan.RepositorySource
 	}
-	fmt.Fprintf(w, "Images for %s -> %s under %s (%s); each image is listed at the first hop that pulls it.\n", plan.From, plan.To, repo, plan.RepositorySource)
+	fmt.Fprintf(w, "Images for %s -> %s under %s; each image is listed at the first hop that pulls it.\n", plan.From, plan.To, under)
 	for _, h := range plan.Hops {
 		fmt.Fprintf(w, "\n%s (%s)\n", h.Hop, h.Version)
 		n := 0

@@ -118,6 +118,9 @@ func TestImagesSnapshotJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(out, `"hop": "1.14->1.15"`) {
+		t.Errorf("hops are not written as 1.14->1.15 (HTML-escaped?):\n%.600s", out)
+	}
 	var plan imagePlan
 	if err := json.Unmarshal([]byte(out), &plan); err != nil {
 		t.Fatal(err)
@@ -204,5 +207,16 @@ func TestRegistryCheckUnreachableIsAnInputError(t *testing.T) {
 	}
 	if !notAsked(result()) {
 		t.Error("without --registry-check the report should say the registry was not asked")
+	}
+}
+
+func TestImagesTextHeaderWithDefaultRepository(t *testing.T) {
+	out, err := runImages(t, "--from", "1.20", "--to", "1.22")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Images for 1.20 -> 1.22 under kubeadm's default for each minor; each image is listed at the first hop that pulls it.\n"
+	if !strings.HasPrefix(out, want) {
+		t.Errorf("header:\n%s\nwant:\n%s", strings.SplitN(out, "\n", 2)[0], want)
 	}
 }

@@ -586,6 +586,7 @@ func newKnowledgeExportCmd(o *knowledgeOptions) *cobra.Command {
 			}
 			enc := json.NewEncoder(w)
 			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false) // deprecation messages name "<root-dir>": keep them readable
 			return enc.Encode(doc)
 		},
 	}

@@ -316,6 +316,9 @@ func TestKnowledgeExportEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(out, "<root-dir>/seccomp") || strings.Contains(out, `\u003c`) {
+		t.Errorf("deprecation messages are HTML-escaped in the export (want <root-dir>, not \\u003croot-dir\\u003e)")
+	}
 	var doc struct {
 		Images   []map[string]any `json:"images"`
 		Releases []map[string]any `json:"releases"`
