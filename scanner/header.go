@@ -200,7 +200,7 @@ func scanHeader(doc document) (h header, ok bool) {
 	lineNo := doc.Line - 1
 	for first := true; len(text) > 0; first = false {
 		var line []byte
-		if eol := indexNL(text); eol >= 0 {
+		if eol := bytes.IndexByte(text, '\n'); eol >= 0 {
 			line, text = text[:eol], text[eol+1:]
 		} else {
 			line, text = text, nil
@@ -265,15 +265,6 @@ func printable(line []byte) bool {
 		i += size
 	}
 	return true
-}
-
-func indexNL(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 func trimLeftSpaces(b []byte) []byte {
