@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -102,6 +103,9 @@ func TestLiveAndCollect(t *testing.T) {
 	}
 }
 
+// snapshotPlace is a file and line of a snapshot as rules quote them in their text.
+var snapshotPlace = regexp.MustCompile(`\S+\.(yaml|yml|json):\d+ `)
+
 // objectFindings lists what the findings about cluster objects say, not where in the input
 // they point (request metrics are compared in scanner/live's round trip).
 func objectFindings(fs []findings.Finding) []string {
@@ -110,7 +114,8 @@ func objectFindings(fs []findings.Finding) []string {
 		if f.Source.Object == nil || strings.HasPrefix(f.Source.Path, "nodes/") {
 			continue // request metrics; files of node roots, which only the snapshot has
 		}
-		out = append(out, strings.Join([]string{f.Hop, f.Rule, f.Subject, f.Source.Object.String(), f.Evidence, f.Fix}, " | "))
+		text := strings.Join([]string{f.Hop, f.Rule, f.Subject, f.Source.Object.String(), f.Evidence, f.Fix}, " | ")
+		out = append(out, snapshotPlace.ReplaceAllString(text, ""))
 	}
 	sort.Strings(out)
 	return out
