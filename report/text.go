@@ -163,10 +163,17 @@ func (t *textWriter) hop(g *hopGroup) {
 		}
 		n.rows = append(n.rows, fmt.Sprint(i+1))
 	}
+	fixedAt := map[string]string{} // a fix already printed in this hop -> its rows
 	for _, n := range notes {
 		label := "  " + strings.Join(n.rows, ",") + ". "
 		indent := strings.Repeat(" ", utf8.RuneCountInString(label))
 		t.printf("%s\n", indentWrap(label+n.message, indent, textWidth))
+		if rows, ok := fixedAt[n.fix]; ok && n.fix != "" && strings.Contains(n.fix, "\n") {
+			// A long block fix (a migrated Corefile) is printed once per hop.
+			t.printf("%s\n", t.style(ansiDim, indent+"Fix: as for "+rows+"."))
+			continue
+		}
+		fixedAt[n.fix] = strings.Join(n.rows, ",")
 		if n.fix != "" {
 			// A fix may carry a block (a migrated Corefile): its own lines are kept, only
 			// prose lines are wrapped.

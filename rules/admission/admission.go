@@ -7,6 +7,7 @@ import (
 
 	"github.com/upgrade-lint/upgrade-lint/findings"
 	"github.com/upgrade-lint/upgrade-lint/rules"
+	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
 )
 
 // Removed flags admission plugins named on kube-apiserver that the hop's release no longer has.
@@ -24,7 +25,7 @@ var pluginFlags = map[string]bool{"enable-admission-plugins": true, "admission-c
 func run(p *rules.Pass) {
 	for _, c := range p.Inv.ComponentsNamed("kube-apiserver") {
 		for _, f := range c.Flags {
-			if !pluginFlags[f.Name] {
+			if !pluginFlags[f.Name] || rules.RenderedByKubeadm(p.Inv, c, f.Name, f.Value) {
 				continue
 			}
 			for _, name := range strings.Split(f.Value, ",") {
@@ -42,10 +43,18 @@ func run(p *rules.Pass) {
 					Subject:   name,
 					Message:   fmt.Sprintf("Admission plugin %s is removed in %s: kube-apiserver will not start while --%s names it.", name, plugin.RemovedIn, f.Name),
 					Fix:       fix + ".",
-					Evidence:  fmt.Sprintf("--%s=%s (%s)", f.Name, f.Value, c.Kind),
+					Evidence:  evidence(p, c, f),
 					Source:    f.Source,
 				})
 			}
 		}
 	}
+}
+
+func evidence(p *rules.Pass, c *inventory.Component, f inventory.Flag) string {
+	e := fmt.Sprintf("--%s=%s (%s)", f.Name, f.Value, c.Kind)
+	if in := rules.RenderedInto(p.Inv, c, f.Name, f.Value); len(in) > 0 {
+		e += "; rendered into " + strings.Join(in, ", ")
+	}
+	return e
 }

@@ -60,7 +60,7 @@ func flagSources(inv *inventory.Inventory) []*inventory.Component {
 func where(c *inventory.Component) string {
 	switch c.Kind {
 	case "kubeadm-extra-args":
-		return "kubeadm ClusterConfiguration extraArgs"
+		return "kubeadm ClusterConfiguration extraArgs (ConfigMap kube-system/kubeadm-config; kubeadm upgrade renders the static pods from it)"
 	case "mirror-pod":
 		return "mirror pod (the static pod file on the node is the authority)"
 	case "kubelet-unit":
@@ -71,7 +71,7 @@ func where(c *inventory.Component) string {
 	return c.Kind
 }
 
-func evidence(c *inventory.Component, f inventory.Flag) string {
+func evidence(inv *inventory.Inventory, c *inventory.Component, f inventory.Flag) string {
 	e := where(c)
 	if c.Node != "" {
 		e += " on node " + c.Node
@@ -79,28 +79,31 @@ func evidence(c *inventory.Component, f inventory.Flag) string {
 	if f.HasValue {
 		e += fmt.Sprintf(": --%s=%s", f.Name, f.Value)
 	}
+	if in := rules.RenderedInto(inv, c, f.Name, f.Value); len(in) > 0 {
+		e += "; rendered into " + strings.Join(in, ", ")
+	}
 	return e
 }
 
 func runRemoved(p *rules.Pass) {
 	for _, c := range flagSources(p.Inv) {
 		for _, f := range c.Flags {
+			if rules.RenderedByKubeadm(p.Inv, c, f.Name, f.Value) {
+				continue
+			}
 			fact := p.KB.Flag(c.Name, f.Name)
 			if fact == nil || !fact.At(p.Hop.From).Exists || fact.At(p.Hop.To).Exists {
 				continue
 			}
 			msg := fmt.Sprintf("%s %s removes --%s: the component will not start with it.", c.Name, p.Hop.To, f.Name)
 			fix := fmt.Sprintf("Remove --%s from the %s before the hop", f.Name, where(c))
-			if c.Kind == "kubeadm-extra-args" {
-				fix += "; kubeadm upgrade renders static pods from it"
-			}
 			fix += "."
 			if m := strings.TrimSpace(fact.DeprecationMessage); m != "" {
 				fix += " Upstream's deprecation note: \"" + m + "\""
 			}
 			p.Report(findings.Finding{
 				Component: c.Name, Subject: "--" + f.Name, Message: msg, Fix: fix,
-				Evidence: evidence(c, f), Source: f.Source, References: refs(fact),
+				Evidence: evidence(p.Inv, c, f), Source: f.Source, References: refs(fact),
 			})
 		}
 	}
@@ -109,6 +112,9 @@ func runRemoved(p *rules.Pass) {
 func runDeprecated(p *rules.Pass) {
 	for _, c := range flagSources(p.Inv) {
 		for _, f := range c.Flags {
+			if rules.RenderedByKubeadm(p.Inv, c, f.Name, f.Value) {
+				continue
+			}
 			fact := p.KB.Flag(c.Name, f.Name)
 			if fact == nil || fact.DeprecatedIn == nil {
 				continue
@@ -145,7 +151,7 @@ func runDeprecated(p *rules.Pass) {
 			}
 			p.Report(findings.Finding{
 				Component: c.Name, Subject: "--" + f.Name, Severity: severity, Message: msg, Fix: fix,
-				Evidence: evidence(c, f), Source: f.Source, References: refs(fact),
+				Evidence: evidence(p.Inv, c, f), Source: f.Source, References: refs(fact),
 			})
 		}
 	}
@@ -154,6 +160,9 @@ func runDeprecated(p *rules.Pass) {
 func runInvalidValue(p *rules.Pass) {
 	for _, c := range flagSources(p.Inv) {
 		for _, f := range c.Flags {
+			if rules.RenderedByKubeadm(p.Inv, c, f.Name, f.Value) {
+				continue
+			}
 			fact := p.KB.Flag(c.Name, f.Name)
 			if fact == nil || !fact.At(p.Hop.To).Exists {
 				continue
@@ -167,7 +176,7 @@ func runInvalidValue(p *rules.Pass) {
 				Subject:    fmt.Sprintf("--%s=%s", f.Name, f.Value),
 				Message:    fmt.Sprintf("%s %s accepts --%s only as %s: %s", c.Name, p.Hop.To, f.Name, strings.Join(con.Allowed, " or "), con.Note),
 				Fix:        fmt.Sprintf("Set --%s=%s (or remove it) before the hop.", f.Name, con.Allowed[0]),
-				Evidence:   evidence(c, f),
+				Evidence:   evidence(p.Inv, c, f),
 				Source:     f.Source,
 				References: append(refs(fact), con.Source),
 			})

@@ -4,6 +4,7 @@ package gates
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/upgrade-lint/upgrade-lint/findings"
 	"github.com/upgrade-lint/upgrade-lint/knowledge"
@@ -53,15 +54,25 @@ func settings(inv *inventory.Inventory) []setting {
 	var out []setting
 	for _, c := range inv.Components {
 		for _, g := range c.FeatureGates {
-			out = append(out, setting{c, g})
+			if !rules.GateRenderedByKubeadm(inv, c, g) {
+				out = append(out, setting{c, g})
+			}
 		}
 	}
 	return out
 }
 
-func (s setting) evidence() string {
+func (s setting) evidence(inv *inventory.Inventory) string {
 	e := fmt.Sprintf("%s %s=%t", s.g.Via, s.g.Name, s.g.Enabled)
 	e += " (" + s.c.Kind
+	if s.c.Kind == "kubeadm-extra-args" {
+		e += " in ConfigMap kube-system/kubeadm-config; kubeadm upgrade renders the static pods from it"
+		if v, ok := s.c.FlagValue("feature-gates"); ok {
+			if in := rules.RenderedInto(inv, s.c, "feature-gates", v); len(in) > 0 {
+				e += "; rendered into " + strings.Join(in, ", ")
+			}
+		}
+	}
 	if s.c.Node != "" {
 		e += " on node " + s.c.Node
 	}
@@ -81,7 +92,7 @@ func runRemoved(p *rules.Pass) {
 			Message: fmt.Sprintf("Feature gate %s is removed in %s (it was %s, default %t, in %s): %s will not start while it is set.",
 				gate.Name, gate.RemovedIn, last.Stage, last.Default, p.Hop.From, s.c.Name),
 			Fix:      fmt.Sprintf("Remove %s from %s before the hop.", gate.Name, s.g.Via),
-			Evidence: s.evidence(),
+			Evidence: s.evidence(p.Inv),
 			Source:   s.g.Source,
 		})
 	}
@@ -106,7 +117,7 @@ func runLocked(p *rules.Pass) {
 			Message: fmt.Sprintf("Feature gate %s is %s and locked to %t in %s: setting it to %t makes %s refuse to start.",
 				gate.Name, to.Stage, to.Default, p.Hop.To, s.g.Enabled, s.c.Name),
 			Fix:      fmt.Sprintf("Remove %s=%t from %s; the behaviour of %t is the only one from %s.", gate.Name, s.g.Enabled, s.g.Via, to.Default, p.Hop.To),
-			Evidence: s.evidence(),
+			Evidence: s.evidence(p.Inv),
 			Source:   s.g.Source,
 		})
 	}
@@ -133,7 +144,7 @@ func runDeprecated(p *rules.Pass) {
 			Subject:   s.g.Name,
 			Message:   fmt.Sprintf("Feature gate %s is deprecated in %s (default %t).", gate.Name, p.Hop.To, to.Default),
 			Fix:       fmt.Sprintf("Stop setting %s in %s before it is removed.", gate.Name, s.g.Via),
-			Evidence:  s.evidence(),
+			Evidence:  s.evidence(p.Inv),
 			Source:    s.g.Source,
 		})
 	}
