@@ -4,6 +4,8 @@
 package inventory
 
 import (
+	"sync"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/upgrade-lint/upgrade-lint/findings"
@@ -36,6 +38,8 @@ type Inventory struct {
 	InputErrors []InputError
 	// Unchecked lists what could not be examined and why.
 	Unchecked []findings.Unchecked
+
+	objIndex objectIndex
 	// ServingCerts are webhook serving certificates from Secrets, DIR/certs and TLS probes.
 	ServingCerts []ServingCert
 	// ImageChecks are the registry's answers for the planned images (--registry-check).
@@ -64,7 +68,10 @@ type Object struct {
 	Origin     Origin
 	// Source: file and line of the apiVersion field (or document start), and the object ref.
 	Source Source
-	// Body is the decoded object.
+	// Body is the decoded object. For -f manifests (FromManifest) whose kind no rule reads
+	// beyond its header (see bodyKinds in package scanner), Body holds only apiVersion,
+	// kind and metadata.name/namespace, and Node is nil: a rule that reads more of a kind
+	// must add it there (TestBodyKindsCoverReaders checks kinds named in rules).
 	Body map[string]any
 	// Node is the YAML document it was decoded from, when read from a file: for field lines.
 	Node *yaml.Node
@@ -199,23 +206,46 @@ type InputError struct {
 
 // ObjectsOfKind returns the objects of one kind (any group).
 func (inv *Inventory) ObjectsOfKind(kind string) []*Object {
-	var out []*Object
-	for _, o := range inv.Objects {
-		if o.Kind == kind {
-			out = append(out, o)
-		}
-	}
-	return out
+	return inv.index().byKind[kind]
 }
 
 // Object returns the object of kind in namespace/name, or nil.
 func (inv *Inventory) Object(kind, namespace, name string) *Object {
+	return inv.index().byKey[objectKey{kind, namespace, name}]
+}
+
+type objectKey struct{ kind, namespace, name string }
+
+// objectIndex serves the rules' lookups by kind and by name: rules run per hop and per
+// subject, and a linear scan per lookup made large inputs quadratic.
+type objectIndex struct {
+	mu     sync.Mutex
+	n      int // len(Objects) the index was built for
+	built  bool
+	byKind map[string][]*Object
+	byKey  map[objectKey]*Object
+}
+
+// index returns the lookup tables, rebuilt when objects were added since; safe for the
+// concurrent reads of the rule engine.
+func (inv *Inventory) index() *objectIndex {
+	ix := &inv.objIndex
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.built && ix.n == len(inv.Objects) {
+		return ix
+	}
+	ix.byKind = make(map[string][]*Object)
+	ix.byKey = make(map[objectKey]*Object, len(inv.Objects))
 	for _, o := range inv.Objects {
-		if o.Kind == kind && o.Namespace == namespace && o.Name == name {
-			return o
+		ix.byKind[o.Kind] = append(ix.byKind[o.Kind], o)
+		k := objectKey{o.Kind, o.Namespace, o.Name}
+		if _, dup := ix.byKey[k]; !dup {
+			ix.byKey[k] = o // the first wins, as the linear scan did
 		}
 	}
-	return nil
+	ix.n, ix.built = len(inv.Objects), true
+	return ix
 }
 
 // ComponentsNamed returns the configurations of one component.
