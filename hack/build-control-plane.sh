@@ -78,7 +78,6 @@ echo "[$(elapsed)] modules ready"
 if $need_openapi; then
   # What kubernetes' Makefile.generated_files does for its openapi target: every package tagged
   # +k8s:openapi-gen= in the tree and the staging modules, fed to the release's pinned openapi-gen.
-  modcache=$(go env GOMODCACHE)
   tagged() { # $1 directory, $2 its import path
     (cd "$1" && grep -rlE --include='*.go' '^[[:space:]]*// *\+k8s:openapi-gen=' . 2>/dev/null || true) |
       { grep -Ev '(^|/)(vendor|_[^/]*|\.[^./][^/]*)/' || true; } |
@@ -86,10 +85,12 @@ if $need_openapi; then
   }
   {
     tagged kubernetes k8s.io/kubernetes
-    for dir in "$modcache"/k8s.io/*@"$staging"; do
-      name=$(basename "$dir"); name=${name%@*}
-      case $name in code-generator | sample-apiserver) continue ;; esac
-      tagged "$dir" "k8s.io/$name"
+    # Every staging module of the release, downloaded if the build graph did not need it,
+    # so the generated set does not depend on what the module cache happens to hold.
+    for module in $(awk -v v="$staging" '$2 == "=>" && $4 == v {print $1}' go.mod); do
+      case $module in k8s.io/code-generator | k8s.io/sample-apiserver) continue ;; esac
+      dir=$(go mod download -json "$module@$staging" 2>/dev/null | sed -n 's/.*"Dir": "\(.*\)".*/\1/p') || true
+      if [ -n "$dir" ]; then tagged "$dir" "$module"; fi
     done
   } | LC_ALL=C sort -u > openapi-packages.txt
   go build -o bin/openapi-gen k8s.io/kube-openapi/cmd/openapi-gen
