@@ -545,7 +545,7 @@ type knowledgeExport struct {
 	APIs             []knowledge.API             `json:"apis"`
 	Flags            []knowledge.Flag            `json:"flags"`
 	AdmissionPlugins []knowledge.AdmissionPlugin `json:"admissionPlugins"`
-	Images           []knowledge.ImageSet        `json:"images"`
+	Images           []exportImageSet            `json:"images"`
 	Releases         []knowledge.Release         `json:"releases"`
 	Metrics          []knowledge.MetricChange    `json:"metrics"`
 	Addons           []knowledge.AddonSet        `json:"addons"`
@@ -570,7 +570,7 @@ func newKnowledgeExportCmd(o *knowledgeOptions) *cobra.Command {
 				APIs:             nonNil(kb.APIs),
 				Flags:            nonNil(kb.Flags),
 				AdmissionPlugins: nonNil(kb.AdmissionPlugins),
-				Images:           nonNil(kb.ImageSets),
+				Images:           exportImages(kb.ImageSets),
 				Releases:         nonNil(kb.Releases),
 				Metrics:          nonNil(kb.Metrics),
 				Addons:           nonNil(kb.Addons),
@@ -592,6 +592,29 @@ func newKnowledgeExportCmd(o *knowledgeOptions) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&outFile, "output-file", "O", "", "write to FILE instead of standard output")
 	return cmd
+}
+
+// exportImageSet is knowledge.ImageSet with an image kubeadm did not pull that minor (pause
+// in 1.10) written as null, as the export contract has absent values.
+type exportImageSet struct {
+	knowledge.ImageSet
+	Etcd    *string `json:"etcd"`
+	CoreDNS *string `json:"coredns"`
+	Pause   *string `json:"pause"`
+}
+
+func exportImages(sets []knowledge.ImageSet) []exportImageSet {
+	orNull := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	out := make([]exportImageSet, 0, len(sets))
+	for _, s := range sets {
+		out = append(out, exportImageSet{ImageSet: s, Etcd: orNull(s.Etcd), CoreDNS: orNull(s.CoreDNS), Pause: orNull(s.Pause)})
+	}
+	return out
 }
 
 // nonNil makes an empty list encode as [] rather than null.

@@ -473,3 +473,26 @@ func TestWrapWords(t *testing.T) {
 		t.Errorf("wrapWords = %q, want %q", got, want)
 	}
 }
+
+// An image kubeadm did not pull in a minor is null in the export, as the contract says.
+func TestKnowledgeExportAbsentImageIsNull(t *testing.T) {
+	r := runCLI(t, "knowledge", "export", "--no-cache")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var doc struct {
+		Images []map[string]any `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range doc.Images {
+		if img["minor"] == "1.10" {
+			if v, ok := img["pause"]; !ok || v != nil {
+				t.Errorf("1.10 pause = %#v, want null", v)
+			}
+			return
+		}
+	}
+	t.Fatal("no 1.10 image set")
+}
