@@ -31,8 +31,10 @@ var Deprecated = &rules.Rule{
 	Name:     "deprecated-flag",
 	Severity: findings.Warning,
 	Doc: `A component flag is deprecated
-The flag still works within the plan but is scheduled for removal; upstream's deprecation message says
-what replaces it (often a field of the component's config file).`,
+The flag still works within the plan. A warning when a known release after the plan removes it; info when
+no release up to the newest the knowledge base knows removes it (many kubelet flags have been "deprecated
+in favour of the config file" for years). Upstream's deprecation message says what replaces it, often a
+field of the component's config file.`,
 	Run: runDeprecated,
 }
 
