@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/upgrade-lint/upgrade-lint/findings"
+	"github.com/upgrade-lint/upgrade-lint/scanner/certs"
 	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
 )
 
@@ -157,6 +158,12 @@ func scanSnapshot(ctx context.Context, inv *inventory.Inventory, dir string, pro
 	if fi, err := os.Stat(filepath.Join(dir, "prometheus")); err == nil && fi.IsDir() {
 		*promPaths = append(*promPaths, filepath.Join(dir, "prometheus"))
 	}
+	// Webhook serving certificates: PEM files under DIR/certs and the certificate data of
+	// the snapshot's TLS Secrets (read apart from the objects, whose Secret values are
+	// blanked; private keys are never decoded).
+	sc, errs := certs.ReadSnapshot(dir)
+	inv.ServingCerts = append(inv.ServingCerts, sc...)
+	inv.InputErrors = append(inv.InputErrors, errs...)
 	return nil
 }
 

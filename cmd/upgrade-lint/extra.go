@@ -52,11 +52,6 @@ func (o *lintOptions) addExtraFlags(fs *pflag.FlagSet) {
 // certificates from the snapshot, TLS probes, the registry.
 func (o *lintOptions) extraChecks(ctx context.Context, kb *knowledge.KB, hops []knowledge.Hop, inv *inventory.Inventory) error {
 	e := o.extra()
-	if o.snapshot != "" {
-		sc, errs := certs.ReadSnapshot(o.snapshot)
-		inv.ServingCerts = append(inv.ServingCerts, sc...)
-		inv.InputErrors = append(inv.InputErrors, errs...)
-	}
 	if !e.noTLSProbe {
 		inv.ServingCerts = append(inv.ServingCerts, probeURLs(ctx, webhookcert.URLs(inv), e.probeTimeout)...)
 	}

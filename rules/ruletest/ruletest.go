@@ -6,7 +6,9 @@
 //
 //	from: 1.14
 //	to: 1.21
+//	now: 2026-01-02T15:04:05Z        (Plan.Now, for certificate expiry)
 //	want: "version-skew: node-1"
+//	unchecked: "WHAT"                (a could-not-check entry the rules must record)
 //
 // Files under cluster/, nodes/, prometheus/ and certs/ form a snapshot; files under
 // files/ are given as -f inputs. A line flagged by a rule carries a comment
@@ -22,8 +24,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/tools/txtar"
 
@@ -63,12 +67,21 @@ func Run(t *testing.T, dir string, ruleset ...*rules.Rule) {
 // RunScenario runs one archive and returns the findings (for tests that check more).
 func RunScenario(t *testing.T, archive string, ruleset ...*rules.Rule) []findings.Finding {
 	t.Helper()
+	return RunScenarioOutcome(t, archive, ruleset...).Findings
+}
+
+// RunScenarioOutcome is RunScenario returning the could-not-check entries too. Every
+// entry must be declared with `unchecked:` in the comment, and every declared one recorded.
+func RunScenarioOutcome(t *testing.T, archive string, ruleset ...*rules.Rule) rules.Outcome {
+	t.Helper()
 	ar, err := txtar.ParseFile(archive)
 	if err != nil {
 		t.Fatal(err)
 	}
 	from, to := knowledge.V(14), knowledge.V(21)
+	var now time.Time
 	var wants []*expectation
+	unchecked := map[string]bool{}
 	for i, line := range strings.Split(string(ar.Comment), "\n") {
 		key, val, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if !ok {
@@ -80,10 +93,20 @@ func RunScenario(t *testing.T, archive string, ruleset ...*rules.Rule) []finding
 			from = knowledge.MustMinor(val)
 		case "to":
 			to = knowledge.MustMinor(val)
+		case "now":
+			if now, err = time.Parse(time.RFC3339, val); err != nil {
+				t.Fatalf("now: %v", err)
+			}
 		case "want":
 			for _, m := range quoted.FindAllStringSubmatch(val, -1) {
 				wants = append(wants, newExpectation("", i+1, m[1]))
 			}
+		case "unchecked":
+			what, err := strconv.Unquote(val)
+			if err != nil {
+				t.Fatalf("unchecked: %v", err)
+			}
+			unchecked[what] = false
 		}
 	}
 	root := t.TempDir()
@@ -123,8 +146,8 @@ func RunScenario(t *testing.T, archive string, ruleset ...*rules.Rule) []finding
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := rules.Run(ruleset, &rules.Plan{From: from, To: to, Hops: hops}, kb, inv)
-	for _, f := range fs {
+	out := rules.RunAll(ruleset, &rules.Plan{From: from, To: to, Hops: hops, Now: now}, kb, inv)
+	for _, f := range out.Findings {
 		path := relPath(root, f.Source.Path)
 		matched := false
 		for _, w := range wants {
@@ -142,7 +165,19 @@ func RunScenario(t *testing.T, archive string, ruleset ...*rules.Rule) []finding
 			t.Errorf("%s:%d: no finding matched want %q", w.path, w.line, w.text+hopSuffix(w.hop))
 		}
 	}
-	return fs
+	for _, u := range out.Unchecked {
+		if _, ok := unchecked[u.What]; !ok {
+			t.Errorf("unexpected could-not-check %q: %s (declare it with unchecked:)", u.What, u.Reason)
+			continue
+		}
+		unchecked[u.What] = true
+	}
+	for what, hit := range unchecked {
+		if !hit {
+			t.Errorf("no could-not-check entry for %q", what)
+		}
+	}
+	return out
 }
 
 func newExpectation(path string, line int, s string) *expectation {
