@@ -196,6 +196,28 @@ func readSnapshotMeta(inv *inventory.Inventory, dir string) {
 	case time.Time: // an unquoted timestamp
 		inv.CollectedAt = v.UTC().Format(time.RFC3339)
 	}
+	// The live read's evidence and gaps that belong to no object (collect writes them).
+	uses, _ := body["apiUses"].([]any)
+	for _, u := range uses {
+		m, _ := u.(map[string]any)
+		str := func(k string) string { s, _ := m[k].(string); return s }
+		if m == nil || str("apiVersion") == "" || str("how") == "" {
+			continue
+		}
+		inv.APIUses = append(inv.APIUses, inventory.APIUse{
+			APIVersion: str("apiVersion"), Kind: str("kind"), Resource: str("resource"),
+			How: str("how"), Detail: str("detail"), Source: inventory.Source{Path: "snapshot.yaml"},
+		})
+	}
+	gaps, _ := body["unchecked"].([]any)
+	for _, g := range gaps {
+		m, _ := g.(map[string]any)
+		what, _ := m["what"].(string)
+		reason, _ := m["reason"].(string)
+		if what != "" {
+			inv.Unchecked = append(inv.Unchecked, unchecked(what, reason+" (when the snapshot was collected)"))
+		}
+	}
 }
 
 func unchecked(what, reason string) findings.Unchecked {
