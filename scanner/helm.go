@@ -150,6 +150,7 @@ func HelmReleaseObjects(o *inventory.Object) ([]*inventory.Object, error) {
 				d += " template=" + template
 			}
 			obj.Uses = []inventory.APIUse{{APIVersion: obj.APIVersion, Kind: obj.Kind, How: "helm-release", Detail: d, Source: src}}
+			RedactSecret(obj) // a chart's Secrets carry values like any other
 			out = append(out, obj)
 		}
 	}

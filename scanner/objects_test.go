@@ -247,3 +247,23 @@ metadata:
 }
 
 type yamlNode = yaml.Node
+
+// A Secret a chart renders keeps no value in the inventory, like a cluster Secret.
+func TestHelmRenderedSecretRedacted(t *testing.T) {
+	manifest := "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: c2VjcmV0\nstringData:\n  token: plain\n"
+	o := &inventory.Object{Kind: "Secret", Namespace: "apps", Name: "sh.helm.release.v1.db.v1", Origin: inventory.FromCluster,
+		Body: map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+			"data": map[string]any{"release": base64.StdEncoding.EncodeToString([]byte(helmRecord(t, "db", 1, "deployed", manifest)))}}}
+	objs, err := HelmReleaseObjects(o)
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("objects %v, err %v", objs, err)
+	}
+	for _, field := range []string{"data", "stringData"} {
+		m, _ := objs[0].Body[field].(map[string]any)
+		for k, v := range m {
+			if v != "" {
+				t.Errorf("%s.%s = %q: a rendered Secret's value is kept", field, k, v)
+			}
+		}
+	}
+}
