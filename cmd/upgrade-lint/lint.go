@@ -20,6 +20,7 @@ import (
 	"github.com/upgrade-lint/upgrade-lint/rules/all"
 	"github.com/upgrade-lint/upgrade-lint/scanner"
 	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
+	"github.com/upgrade-lint/upgrade-lint/scanner/live"
 	"github.com/upgrade-lint/upgrade-lint/scanner/promapi"
 )
 
@@ -210,13 +211,28 @@ func (o *lintOptions) scan(ctx context.Context, stderr io.Writer) (*inventory.In
 		}
 		return o.live.scan(ctx, progress)
 	}
-	return scanner.Scan(ctx, scanner.Options{
+	inv, err := scanner.Scan(ctx, scanner.Options{
 		Snapshot:        o.snapshot,
 		NodeRoots:       o.nodeRoots,
 		Files:           o.files,
 		Stdin:           o.stdin,
 		PrometheusRules: o.prometheusRules,
 	})
+	if err != nil || o.live.auditLog == "" {
+		return inv, err
+	}
+	// An audit log is the only evidence of callers for 1.14-1.18 clusters: it adds to a
+	// snapshot or to manifests as it does to a live scan.
+	f, err := os.Open(o.live.auditLog)
+	if err != nil {
+		return nil, fmt.Errorf("--audit-log: %w", err)
+	}
+	defer f.Close()
+	uses, errs := live.ParseAuditLog(f, o.live.auditLog)
+	inv.APIUses = append(inv.APIUses, uses...)
+	inv.InputErrors = append(inv.InputErrors, errs...)
+	inv.Inputs = append(inv.Inputs, "audit log "+o.live.auditLog)
+	return inv, nil
 }
 
 // emptyInputs names the inputs the user gave that yielded nothing to check: a mistyped

@@ -301,3 +301,31 @@ func TestFromDisagreesWithSnapshot(t *testing.T) {
 		t.Errorf("a --from of the snapshot's own minor is noted as a mismatch")
 	}
 }
+
+// --audit-log adds callers' evidence to a snapshot lint (the only usage evidence for
+// 1.14-1.18 clusters), and a line that is no audit event is an input error.
+func TestAuditLogWithSnapshot(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "audit.log")
+	lines := `{"stage":"ResponseComplete","verb":"list","user":{"username":"system:serviceaccount:ci:deployer"},"userAgent":"deploy-bot/2.1","objectRef":{"resource":"networkpolicies","apiGroup":"extensions","apiVersion":"v1beta1"},"stageTimestamp":"2026-11-01T10:00:00Z"}
+not an audit event
+`
+	if err := os.WriteFile(log, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := demoResult(t, "--audit-log", log)
+	var evidence, inputErrors int
+	for _, f := range res.Findings {
+		if f.Rule == "removed-api" && f.Subject == "extensions/v1beta1 NetworkPolicy" && strings.Contains(f.Evidence, "deploy-bot/2.1") {
+			evidence++
+			if f.Hop != "1.15->1.16" {
+				t.Errorf("audit-log finding at %s, want 1.15->1.16", f.Hop)
+			}
+		}
+		if f.Rule == "input-error" && f.Source.Path == log && f.Source.Line == 2 {
+			inputErrors++
+		}
+	}
+	if evidence != 1 || inputErrors != 1 {
+		t.Errorf("got %d audit-log findings and %d input errors, want 1 and 1", evidence, inputErrors)
+	}
+}
