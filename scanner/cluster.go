@@ -41,7 +41,7 @@ func DeriveFromObjects(inv *inventory.Inventory, objs []*inventory.Object) {
 		case o.Kind == "Node":
 			inv.Nodes = append(inv.Nodes, nodeFromObject(o))
 		case o.Kind == "Pod" && o.Namespace == "kube-system" && o.Origin == inventory.FromCluster && annotation(o, mirrorAnnotation) != "":
-			node, _ := nested(o.Body, "spec", "nodeName").(string)
+			node, _ := inventory.Field(o.Body, "spec", "nodeName").(string)
 			inv.Components = append(inv.Components, podComponents(o, "mirror-pod", node)...)
 		case o.Kind == "DaemonSet" && o.Namespace == "kube-system" && o.Name == "kube-proxy":
 			inv.Components = append(inv.Components, podComponents(o, "daemonset", "")...)
@@ -64,7 +64,7 @@ func DeriveFromObjects(inv *inventory.Inventory, objs []*inventory.Object) {
 			if data, ok := o.Body["data"].(map[string]any); ok {
 				data["release"] = ""
 			}
-			if n := nodeAt(o.Node, "data", "release"); n != nil {
+			if n := inventory.NodeAt(o.Node, "data", "release"); n != nil {
 				n.Value = ""
 			}
 		}
@@ -73,18 +73,7 @@ func DeriveFromObjects(inv *inventory.Inventory, objs []*inventory.Object) {
 }
 
 func annotation(o *inventory.Object, key string) string {
-	v, _ := nested(o.Body, "metadata", "annotations", key).(string)
-	return v
-}
-
-func nested(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
+	v, _ := inventory.Field(o.Body, "metadata", "annotations", key).(string)
 	return v
 }
 
@@ -92,14 +81,14 @@ func nested(v any, keys ...string) any {
 // fields are the ConfigMap file's lines when the value is a literal block (|), and the
 // key's line otherwise (a quoted or folded string has no line-for-line mapping).
 func embeddedConfig(inv *inventory.Inventory, o *inventory.Object, key string) (map[string]any, *yaml.Node, inventory.Source, bool) {
-	text, _ := nested(o.Body, "data", key).(string)
+	text, _ := inventory.Field(o.Body, "data", key).(string)
 	src := o.Source
 	if text == "" {
 		return nil, nil, src, false
 	}
-	valueNode := nodeAt(o.Node, "data", key)
+	valueNode := inventory.NodeAt(o.Node, "data", key)
 	literal := valueNode != nil && valueNode.Style&yaml.LiteralStyle != 0
-	keyLine := lineOf(resolve(o.Node), src.Line, "data", key)
+	keyLine := lineOf(inventory.ResolveNode(o.Node), src.Line, "data", key)
 	src.Line = keyLine
 	docLine := 1
 	if literal {
@@ -166,7 +155,7 @@ var kubeadmExtraArgs = []struct {
 
 func kubeadmConfig(inv *inventory.Inventory, body map[string]any, node *yaml.Node, src inventory.Source) {
 	str := func(keys ...string) string {
-		s, _ := nested(body, keys...).(string)
+		s, _ := inventory.Field(body, keys...).(string)
 		return s
 	}
 	kc := &inventory.KubeadmConfig{
@@ -188,17 +177,17 @@ func kubeadmConfig(inv *inventory.Inventory, body map[string]any, node *yaml.Nod
 	}
 	inv.Kubeadm = kc
 	for _, ea := range kubeadmExtraArgs {
-		argsNode := nodeAt(node, ea.path...)
+		argsNode := inventory.NodeAt(node, ea.path...)
 		if argsNode == nil {
 			continue
 		}
 		c := &inventory.Component{Name: ea.component, Kind: "kubeadm-extra-args", Source: src}
-		c.Source.Line = lineOf(resolve(node), src.Line, ea.path...)
+		c.Source.Line = lineOf(inventory.ResolveNode(node), src.Line, ea.path...)
 		var words []word
 		switch argsNode.Kind {
 		case yaml.MappingNode: // v1beta1..v1beta3: name: value
 			for i := 0; i+1 < len(argsNode.Content); i += 2 {
-				k, v := argsNode.Content[i], resolve(argsNode.Content[i+1])
+				k, v := argsNode.Content[i], inventory.ResolveNode(argsNode.Content[i+1])
 				val := ""
 				if v != nil {
 					val = v.Value
@@ -207,15 +196,15 @@ func kubeadmConfig(inv *inventory.Inventory, body map[string]any, node *yaml.Nod
 			}
 		case yaml.SequenceNode: // v1beta4: - name: x, value: y
 			for _, item := range argsNode.Content {
-				name := mapValue(item, "name")
+				name := inventory.NodeValue(item, "name")
 				if name == nil {
 					continue
 				}
 				val := ""
-				if v := mapValue(item, "value"); v != nil {
+				if v := inventory.NodeValue(item, "value"); v != nil {
 					val = v.Value
 				}
-				words = append(words, word{Text: "--" + name.Value + "=" + val, Source: lineSource(src, resolve(item).Line)})
+				words = append(words, word{Text: "--" + name.Value + "=" + val, Source: lineSource(src, inventory.ResolveNode(item).Line)})
 			}
 		}
 		c.Flags, c.FeatureGates = parseFlags(words)
@@ -230,9 +219,9 @@ func lineSource(src inventory.Source, line int) inventory.Source {
 
 func nodeFromObject(o *inventory.Object) *inventory.Node {
 	n := &inventory.Node{Name: o.Name, Source: o.Source}
-	n.KubeletVersion, _ = nested(o.Body, "status", "nodeInfo", "kubeletVersion").(string)
-	n.ContainerRuntime, _ = nested(o.Body, "status", "nodeInfo", "containerRuntimeVersion").(string)
-	labels, _ := nested(o.Body, "metadata", "labels").(map[string]any)
+	n.KubeletVersion, _ = inventory.Field(o.Body, "status", "nodeInfo", "kubeletVersion").(string)
+	n.ContainerRuntime, _ = inventory.Field(o.Body, "status", "nodeInfo", "containerRuntimeVersion").(string)
+	labels, _ := inventory.Field(o.Body, "metadata", "labels").(map[string]any)
 	for _, l := range []string{"node-role.kubernetes.io/master", "node-role.kubernetes.io/control-plane"} {
 		if _, ok := labels[l]; ok {
 			n.ControlPlane = true
@@ -258,8 +247,8 @@ func podComponents(o *inventory.Object, kind, nodeName string) []*inventory.Comp
 	if o.Kind != "Pod" {
 		specPath = []string{"spec", "template", "spec"}
 	}
-	containers, _ := nested(o.Body, append(specPath, "containers")...).([]any)
-	containersNode := nodeAt(o.Node, append(specPath, "containers")...)
+	containers, _ := inventory.Field(o.Body, append(specPath, "containers")...).([]any)
+	containersNode := inventory.NodeAt(o.Node, append(specPath, "containers")...)
 	var out []*inventory.Component
 	for i, ci := range containers {
 		ctr, _ := ci.(map[string]any)
@@ -268,14 +257,14 @@ func podComponents(o *inventory.Object, kind, nodeName string) []*inventory.Comp
 		}
 		var cnode *yaml.Node
 		if containersNode != nil && containersNode.Kind == yaml.SequenceNode && i < len(containersNode.Content) {
-			cnode = resolve(containersNode.Content[i])
+			cnode = inventory.ResolveNode(containersNode.Content[i])
 		}
 		src := o.Source
 		if cnode != nil {
 			src.Line = cnode.Line
 		}
-		command := listWords(ctr["command"], nodeAt(cnode, "command"), src)
-		args := listWords(ctr["args"], nodeAt(cnode, "args"), src)
+		command := listWords(ctr["command"], inventory.NodeAt(cnode, "command"), src)
+		args := listWords(ctr["args"], inventory.NodeAt(cnode, "args"), src)
 		// sh -c "kube-apiserver --flag ...": the script's words, all at the script's line.
 		if len(command) >= 3 && (path.Base(command[0].Text) == "sh" || path.Base(command[0].Text) == "bash") && command[1].Text == "-c" {
 			var split []word
@@ -295,7 +284,7 @@ func podComponents(o *inventory.Object, kind, nodeName string) []*inventory.Comp
 		}
 		c.Flags, c.FeatureGates = parseFlags(all[flagsFrom:])
 		envList, _ := ctr["env"].([]any)
-		envNode := nodeAt(cnode, "env")
+		envNode := inventory.NodeAt(cnode, "env")
 		for j, ei := range envList {
 			e, _ := ei.(map[string]any)
 			n, _ := e["name"].(string)
@@ -304,7 +293,7 @@ func podComponents(o *inventory.Object, kind, nodeName string) []*inventory.Comp
 			}
 			v, _ := e["value"].(string)
 			s := src
-			if item := nodeAt(envNode, itoa(j)); item != nil {
+			if item := inventory.NodeAt(envNode, itoa(j)); item != nil {
 				s.Line = item.Line
 			}
 			c.Env = append(c.Env, inventory.EnvVar{Name: n, Value: v, Source: s})

@@ -309,7 +309,7 @@ func (ns *nodeScan) kubeletConfigs(flags []inventory.Flag) {
 // KubeProxyConfiguration), with its featureGates at their lines.
 func configComponent(name, kind string, body map[string]any, node *yaml.Node, src inventory.Source) *inventory.Component {
 	c := &inventory.Component{Name: name, Kind: kind, Source: src, Config: body}
-	gatesNode := nodeAt(node, "featureGates")
+	gatesNode := inventory.NodeAt(node, "featureGates")
 	if gates, ok := body["featureGates"].(map[string]any); ok {
 		for _, g := range sortedKeys(gates) {
 			b, ok := gates[g].(bool)

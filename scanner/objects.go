@@ -138,7 +138,7 @@ func RedactSecret(o *inventory.Object) {
 				m[k] = ""
 			}
 		}
-		if n := mapValue(resolve(o.Node), field); n != nil && n.Kind == yaml.MappingNode {
+		if n := inventory.NodeValue(inventory.ResolveNode(o.Node), field); n != nil && n.Kind == yaml.MappingNode {
 			for i := 1; i < len(n.Content); i += 2 {
 				n.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Line: n.Content[i].Line, Column: n.Content[i].Column}
 			}
@@ -151,8 +151,8 @@ func RedactSecret(o *inventory.Object) {
 			}
 		}
 	}
-	if ann := nodeAt(o.Node, "metadata", "annotations"); ann != nil {
-		if v := mapValue(ann, lastAppliedAnnotation); v != nil {
+	if ann := inventory.NodeAt(o.Node, "metadata", "annotations"); ann != nil {
+		if v := inventory.NodeValue(ann, lastAppliedAnnotation); v != nil {
 			v.Value = ""
 		}
 	}
@@ -161,10 +161,10 @@ func RedactSecret(o *inventory.Object) {
 // objectsFromDocument turns one decoded document into objects: itself, or the items of a
 // List kind. Items keep their own line and node.
 func objectsFromDocument(node *yaml.Node, body map[string]any, origin inventory.Origin, file string, docLine int) []*inventory.Object {
-	root := resolve(node)
+	root := inventory.ResolveNode(node)
 	kind, _ := body["kind"].(string)
 	if items, ok := body["items"].([]any); ok && strings.HasSuffix(kind, "List") {
-		itemNodes := mapValue(root, "items")
+		itemNodes := inventory.NodeValue(root, "items")
 		var out []*inventory.Object
 		for i, it := range items {
 			m, ok := it.(map[string]any)
@@ -173,7 +173,7 @@ func objectsFromDocument(node *yaml.Node, body map[string]any, origin inventory.
 			}
 			var itemNode *yaml.Node
 			if itemNodes != nil && itemNodes.Kind == yaml.SequenceNode && i < len(itemNodes.Content) {
-				itemNode = resolve(itemNodes.Content[i])
+				itemNode = inventory.ResolveNode(itemNodes.Content[i])
 			}
 			if o := newObject(m, itemNode, origin, file, docLine); o != nil {
 				out = append(out, o)
@@ -189,7 +189,7 @@ func objectsFromDocument(node *yaml.Node, body map[string]any, origin inventory.
 
 func newObject(body map[string]any, node *yaml.Node, origin inventory.Origin, file string, docLine int) *inventory.Object {
 	src := inventory.Source{Path: file, Line: docLine}
-	if root := resolve(node); root != nil {
+	if root := inventory.ResolveNode(node); root != nil {
 		src.Line = lineOf(root, root.Line, "apiVersion")
 	}
 	o := ObjectFromMap(body, origin, src)

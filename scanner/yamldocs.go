@@ -3,6 +3,7 @@ package scanner
 import (
 	"bytes"
 	"fmt"
+	"github.com/upgrade-lint/upgrade-lint/scanner/inventory"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -153,23 +154,9 @@ func shiftYAMLError(err error, offset int) error {
 	return &yamlError{Line: line + offset, Msg: msg}
 }
 
-// mapValue returns the value node of key in mapping node m, or nil.
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	m = resolve(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return resolve(m.Content[i+1])
-		}
-	}
-	return nil
-}
-
 // mapKey returns the key node of key in mapping node m, or nil.
 func mapKey(m *yaml.Node, key string) *yaml.Node {
-	m = resolve(m)
+	m = inventory.ResolveNode(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -181,60 +168,16 @@ func mapKey(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-// path follows keys (and decimal sequence indexes) from n.
-func nodeAt(n *yaml.Node, keys ...string) *yaml.Node {
-	for _, k := range keys {
-		n = resolve(n)
-		if n == nil {
-			return nil
-		}
-		if n.Kind == yaml.SequenceNode {
-			i := 0
-			for _, c := range k {
-				if c < '0' || c > '9' {
-					return nil
-				}
-				i = i*10 + int(c-'0')
-			}
-			if i >= len(n.Content) {
-				return nil
-			}
-			n = resolve(n.Content[i])
-			continue
-		}
-		n = mapValue(n, k)
-	}
-	return resolve(n)
-}
-
 // lineOf returns the line of key in mapping m (the line of its key), or fallback.
 func lineOf(m *yaml.Node, fallback int, keys ...string) int {
 	if len(keys) == 0 {
 		return fallback
 	}
-	parent := nodeAt(m, keys[:len(keys)-1]...)
+	parent := inventory.NodeAt(m, keys[:len(keys)-1]...)
 	if k := mapKey(parent, keys[len(keys)-1]); k != nil {
 		return k.Line
 	}
 	return fallback
-}
-
-// resolve skips document and alias indirections.
-func resolve(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && i < 100; i++ {
-		switch n.Kind {
-		case yaml.DocumentNode:
-			if len(n.Content) == 0 {
-				return nil
-			}
-			n = n.Content[0]
-		case yaml.AliasNode:
-			n = n.Alias
-		default:
-			return n
-		}
-	}
-	return n
 }
 
 // toValue converts a node tree to the values yaml.v3 would decode into an interface{}
@@ -316,7 +259,7 @@ func toValueDepth(n *yaml.Node, depth int) any {
 }
 
 func mergeInto(m map[string]any, src *yaml.Node, depth int) {
-	src = resolve(src)
+	src = inventory.ResolveNode(src)
 	if src == nil || depth > maxDepth {
 		return
 	}

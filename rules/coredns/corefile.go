@@ -28,8 +28,8 @@ type corefileInput struct {
 func findCorefile(inv *inventory.Inventory) *corefileInput {
 	var names []string
 	if d := corednsDeployment(inv); d != nil {
-		for _, v := range sliceAt(d.Body, "spec", "template", "spec", "volumes") {
-			if name, ok := stringAt(v, "configMap", "name"); ok {
+		for _, v := range inventory.FieldMaps(d.Body, "spec", "template", "spec", "volumes") {
+			if name := inventory.FieldString(v, "configMap", "name"); name != "" {
 				names = append(names, name)
 			}
 		}
@@ -72,9 +72,9 @@ func runningImage(inv *inventory.Inventory) (string, *inventory.Object) {
 	if d == nil {
 		return "", nil
 	}
-	for _, c := range sliceAt(d.Body, "spec", "template", "spec", "containers") {
-		name, _ := stringAt(c, "name")
-		image, _ := stringAt(c, "image")
+	for _, c := range inventory.FieldMaps(d.Body, "spec", "template", "spec", "containers") {
+		name := inventory.FieldString(c, "name")
+		image := inventory.FieldString(c, "image")
 		if name == "coredns" || strings.Contains(image, "coredns") {
 			return image, d
 		}
@@ -104,11 +104,11 @@ func firstContentLine(cm *inventory.Object, key string) int {
 	if cm.Node == nil {
 		return 0
 	}
-	data := mappingValue(cm.Node, "data")
+	data := inventory.NodeValue(cm.Node, "data")
 	if data == nil {
 		return 0
 	}
-	v := mappingValue(data, key)
+	v := inventory.NodeValue(data, key)
 	if v == nil || (v.Style != 0 && v.Style&literalOrFolded == 0) {
 		return 0
 	}

@@ -46,7 +46,7 @@ func findProxyConfig(inv *inventory.Inventory) *proxyConfig {
 			continue
 		}
 		root := doc.Content[0]
-		if kind := value(root, "kind"); kind == nil || kind.Value != "KubeProxyConfiguration" {
+		if kind := inventory.NodeValue(root, "kind"); kind == nil || kind.Value != "KubeProxyConfiguration" {
 			continue
 		}
 		return &proxyConfig{cm: cm, key: key, root: root, firstLine: blockStart(cm, key)}
@@ -72,23 +72,11 @@ func blockStart(cm *inventory.Object, key string) int {
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	v := value(value(root, "data"), key)
+	v := inventory.NodeValue(inventory.NodeValue(root, "data"), key)
 	if v == nil || v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
 		return 0
 	}
 	return v.Line + 1
-}
-
-func value(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func (pc *proxyConfig) source(n *yaml.Node) findings.Source {
@@ -109,7 +97,7 @@ func runProxyConfig(p *rules.Pass) {
 }
 
 func checkMode(p *rules.Pass, pc *proxyConfig) {
-	n := value(pc.root, "mode")
+	n := inventory.NodeValue(pc.root, "mode")
 	if n == nil || n.Value == "" {
 		return
 	}

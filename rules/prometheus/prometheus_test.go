@@ -46,7 +46,7 @@ func ruleFileQueries(t *testing.T, text string) []inventory.PromQuery {
 	if err := yaml.Unmarshal([]byte(text), &n); err != nil {
 		t.Fatal(err)
 	}
-	groups := nodeAt(&n, "groups")
+	groups := inventory.NodeAt(&n, "groups")
 	return inventory.RuleGroupQueries(groups, inventory.Source{Path: "prometheus/rules.yaml"})
 }
 

@@ -37,7 +37,7 @@ func queries(inv *inventory.Inventory) []inventory.PromQuery {
 		src := o.Source
 		src.Object = o.Ref()
 		if o.Node != nil {
-			if groups := nodeAt(o.Node, "spec", "groups"); groups != nil {
+			if groups := inventory.NodeAt(o.Node, "spec", "groups"); groups != nil {
 				out = append(out, inventory.RuleGroupQueries(groups, src)...)
 				continue
 			}
@@ -54,25 +54,6 @@ func queries(inv *inventory.Inventory) []inventory.PromQuery {
 		}
 	}
 	return out
-}
-
-func nodeAt(n *yaml.Node, path ...string) *yaml.Node {
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	for _, key := range path {
-		if n == nil || n.Kind != yaml.MappingNode {
-			return nil
-		}
-		var next *yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				next = n.Content[i+1]
-			}
-		}
-		n = next
-	}
-	return n
 }
 
 func runQuery(p *rules.Pass) {

@@ -75,7 +75,7 @@ func findChains(inv *inventory.Inventory, s *Subject) (found []chain, why string
 		if ref := annotation(s.Object, certManagerInjectAnnotation); ref != "" {
 			ns, name, _ := strings.Cut(ref, "/")
 			if cert := certManagerCertificate(inv, ns, name); cert != nil {
-				if secret := str(cert.Body, "spec", "secretName"); secret != "" {
+				if secret := inventory.FieldString(cert.Body, "spec", "secretName"); secret != "" {
 					add(secretCert(inv, ns, secret), fmt.Sprintf("Secret %s/%s of cert-manager Certificate %s", ns, secret, ref))
 				}
 			}
@@ -83,7 +83,7 @@ func findChains(inv *inventory.Inventory, s *Subject) (found []chain, why string
 	}
 	// The Service's selector finds the workloads; their secret volumes hold the cert.
 	if svc := inv.Object("Service", s.Namespace, s.Service); svc != nil {
-		selector, _ := nested(svc.Body, "spec", "selector").(map[string]any)
+		selector, _ := inventory.Field(svc.Body, "spec", "selector").(map[string]any)
 		for _, w := range workloads(inv, s.Namespace, selector) {
 			for _, secret := range secretVolumes(w.podSpec) {
 				add(secretCert(inv, s.Namespace, secret), fmt.Sprintf("Secret %s/%s mounted by %s %s/%s", s.Namespace, secret, w.obj.Kind, s.Namespace, w.obj.Name))
@@ -128,7 +128,7 @@ func secretCert(inv *inventory.Inventory, ns, name string) *inventory.ServingCer
 	if o == nil {
 		return nil
 	}
-	crt := str(o.Body, "data", "tls.crt")
+	crt := inventory.FieldString(o.Body, "data", "tls.crt")
 	if crt == "" {
 		return nil
 	}
@@ -211,11 +211,11 @@ func workloads(inv *inventory.Inventory, ns string, selector map[string]any) []w
 		var labels, spec map[string]any
 		switch o.Kind {
 		case "Pod":
-			labels, _ = nested(o.Body, "metadata", "labels").(map[string]any)
+			labels, _ = inventory.Field(o.Body, "metadata", "labels").(map[string]any)
 			spec, _ = o.Body["spec"].(map[string]any)
 		case "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "ReplicationController", "Job":
-			labels, _ = nested(o.Body, "spec", "template", "metadata", "labels").(map[string]any)
-			spec, _ = nested(o.Body, "spec", "template", "spec").(map[string]any)
+			labels, _ = inventory.Field(o.Body, "spec", "template", "metadata", "labels").(map[string]any)
+			spec, _ = inventory.Field(o.Body, "spec", "template", "spec").(map[string]any)
 		default:
 			continue
 		}
@@ -241,13 +241,13 @@ func secretVolumes(spec map[string]any) []string {
 	vols, _ := spec["volumes"].([]any)
 	for _, v := range vols {
 		vm, _ := v.(map[string]any)
-		if name := str(vm, "secret", "secretName"); name != "" {
+		if name := inventory.FieldString(vm, "secret", "secretName"); name != "" {
 			out = append(out, name)
 		}
-		sources, _ := nested(vm, "projected", "sources").([]any)
+		sources, _ := inventory.Field(vm, "projected", "sources").([]any)
 		for _, s := range sources {
 			sm, _ := s.(map[string]any)
-			if name := str(sm, "secret", "name"); name != "" {
+			if name := inventory.FieldString(sm, "secret", "name"); name != "" {
 				out = append(out, name)
 			}
 		}
@@ -256,21 +256,5 @@ func secretVolumes(spec map[string]any) []string {
 }
 
 func annotation(o *inventory.Object, key string) string {
-	return str(o.Body, "metadata", "annotations", key)
-}
-
-func str(v any, keys ...string) string {
-	s, _ := nested(v, keys...).(string)
-	return s
-}
-
-func nested(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
+	return inventory.FieldString(o.Body, "metadata", "annotations", key)
 }
