@@ -71,7 +71,7 @@ func firstDiff(want, got string) string {
 }
 
 func TestDemoGolden(t *testing.T) {
-	for _, format := range []string{"text", "json"} {
+	for _, format := range []string{"text", "json", "html", "markdown", "sarif", "junit"} {
 		t.Run(format, func(t *testing.T) {
 			r := runCLI(t, "--from", "1.14", "--to", "1.21", "--snapshot", demo, "-o", format, "--color", "never")
 			if r.code != 1 {
