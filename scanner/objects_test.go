@@ -236,7 +236,7 @@ metadata:
 		"v1 Service s1 @m/a.yaml:9",
 		"v1 ConfigMap merged @m/a.yaml:13",
 		"apps/v1beta2 Deployment d @m/sub/b.json:2",
-		"batch/v1beta1 CronJob c @-:1",
+		"batch/v1beta1 CronJob c @<stdin>:1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("objects (-want +got):\n%s", diff)
@@ -265,5 +265,20 @@ func TestHelmRenderedSecretRedacted(t *testing.T) {
 				t.Errorf("%s.%s = %q: a rendered Secret's value is kept", field, k, v)
 			}
 		}
+	}
+}
+
+// A node root given as "/" or "." (upgrade-lint run on the node) is named after the host,
+// not after the path.
+func TestNodeName(t *testing.T) {
+	host, _ := os.Hostname()
+	for root, want := range map[string]string{"/": host, "testdata/nodes/worker-0": "worker-0", "/srv/nodes/master-0/": "master-0"} {
+		if got := nodeName(root); got != want {
+			t.Errorf("nodeName(%q) = %q, want %q", root, got, want)
+		}
+	}
+	wd, _ := os.Getwd()
+	if got := nodeName("."); got != filepath.Base(wd) {
+		t.Errorf("nodeName(.) = %q, want the directory's own name %q", got, filepath.Base(wd))
 	}
 }

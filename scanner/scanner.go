@@ -52,7 +52,7 @@ func Scan(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 		}
 	}
 	for _, root := range opts.NodeRoots {
-		scanNodeRoot(inv, root, "", filepath.Base(filepath.Clean(root)))
+		scanNodeRoot(inv, root, "", nodeName(root))
 		inv.Inputs = append(inv.Inputs, "node root "+root)
 	}
 	if len(opts.Files) > 0 {
@@ -83,13 +83,36 @@ func Scan(ctx context.Context, opts Options) (*inventory.Inventory, error) {
 	return inv, nil
 }
 
-// checkInputs fails on inputs that do not exist at all: a typo must not look like a clean cluster.
+// StdinName is how findings name the manifests read from standard input (-f -).
+const StdinName = "<stdin>"
+
+// nodeName names a node by its root directory; "/" and "." (run on the node itself) by the
+// machine's host name.
+func nodeName(root string) string {
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	if name := filepath.Base(root); name != "/" && name != "." {
+		return name
+	}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return h
+	}
+	return "localhost"
+}
+
+// checkInputs fails on inputs that do not exist or cannot be read at all: a typo or a
+// permission must not look like a clean cluster. (What is unreadable inside a directory
+// becomes an input-error finding instead.)
 func checkInputs(opts Options) error {
 	var errs []error
 	check := func(flag, p string) {
-		if _, err := os.Stat(p); err != nil {
+		f, err := os.Open(p)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("%s %s: %w", flag, p, unwrapPathError(err)))
+			return
 		}
+		f.Close()
 	}
 	if opts.Snapshot != "" {
 		if fi, err := os.Stat(opts.Snapshot); err != nil {
@@ -232,7 +255,7 @@ func scanFiles(ctx context.Context, inv *inventory.Inventory, opts Options) ([]*
 			if err != nil {
 				return nil, fmt.Errorf("-f -: %w", err)
 			}
-			jobs = append(jobs, fileJob{display: "-", data: data})
+			jobs = append(jobs, fileJob{display: StdinName, data: data})
 			continue
 		}
 		js, err := manifestJobs(f, f)
