@@ -105,7 +105,7 @@ func (o *imagesOptions) run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	hops, err := kb.Hops(from, to)
+	hops, err := planHops(kb, from, to, o.to)
 	if err != nil {
 		return usagef("%v", err)
 	}

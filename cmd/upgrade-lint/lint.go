@@ -145,7 +145,7 @@ func (o *lintOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("--to: %v", err)
 	}
-	hops, err := kb.Hops(from, to)
+	hops, err := planHops(kb, from, to, o.to)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -187,6 +187,19 @@ func (o *lintOptions) run(ctx context.Context, stdout, stderr io.Writer) error {
 		return &exitError{code: 1}
 	}
 	return nil
+}
+
+// planHops is kb.Hops where intermediate hops go to the latest patch of their minor and
+// the last one goes where the user said, when --to (toArg) names a patch.
+func planHops(kb *knowledge.KB, from, to knowledge.Minor, toArg string) ([]knowledge.Hop, error) {
+	hops, err := kb.Hops(from, to)
+	if err != nil {
+		return nil, err
+	}
+	if _, patch, _ := knowledge.ParseVersion(toArg); patch >= 0 {
+		hops[len(hops)-1].Version = fmt.Sprintf("v%s.%d", to, patch)
+	}
+	return hops, nil
 }
 
 // nowFunc is the clock reports are dated with: SOURCE_DATE_EPOCH (the reproducible-builds

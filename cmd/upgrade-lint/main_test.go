@@ -329,3 +329,16 @@ not an audit event
 		t.Errorf("got %d audit-log findings and %d input errors, want 1 and 1", evidence, inputErrors)
 	}
 }
+
+// --to with a patch lands the last hop on that patch (its images too); the hops before
+// it go to the latest patch of their minor.
+func TestToPatch(t *testing.T) {
+	res := demoResult(t, "--to", "1.21.3")
+	last := res.Hops[len(res.Hops)-1]
+	if last.Version != "v1.21.3" || res.Hops[0].Version != "v1.15.12" {
+		t.Fatalf("hop versions %s ... %s", res.Hops[0].Version, last.Version)
+	}
+	if !contains(last.Images, "registry.corp.example/k8s/kube-apiserver:v1.21.3") {
+		t.Errorf("last hop images: %v", last.Images)
+	}
+}

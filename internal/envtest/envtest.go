@@ -189,7 +189,7 @@ func launch(dir, name, bin string, args ...string) (*exec.Cmd, chan error, error
 }
 
 // waitReady polls /readyz (/healthz before 1.16) until the API server answers 200,
-// including its RBAC bootstrap, or gives up after a minute.
+// including its RBAC bootstrap, and its system namespaces exist, or gives up after a minute.
 func (cp *ControlPlane) waitReady() error {
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	path := "/readyz"
@@ -210,18 +210,26 @@ func (cp *ControlPlane) waitReady() error {
 			return fmt.Errorf("etcd exited (%v): %s", err, tail(filepath.Join(cp.Dir, "etcd.log")))
 		case <-tick.C:
 		}
-		req, _ := http.NewRequest(http.MethodGet, cp.Host+path, nil)
-		req.Header.Set("Authorization", "Bearer "+cp.tokens[Admin])
-		resp, err := client.Do(req)
-		if err != nil {
-			last = err.Error()
-			continue
+		// Ready means serving and bootstrapped: the system namespaces, which a controller of
+		// the API server creates shortly after /readyz, exist too (tests create objects in them).
+		ok := true
+		for _, p := range []string{path, "/api/v1/namespaces/default", "/api/v1/namespaces/kube-system"} {
+			req, _ := http.NewRequest(http.MethodGet, cp.Host+p, nil)
+			req.Header.Set("Authorization", "Bearer "+cp.tokens[Admin])
+			resp, err := client.Do(req)
+			if err != nil {
+				last, ok = err.Error(), false
+				break
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				last, ok = p+": "+resp.Status, false
+				break
+			}
 		}
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
+		if ok {
 			return nil
 		}
-		last = resp.Status
 	}
 	return fmt.Errorf("not ready after a minute (last: %s): %s", last, tail(filepath.Join(cp.Dir, "kube-apiserver.log")))
 }
