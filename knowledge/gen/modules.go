@@ -67,6 +67,7 @@ func stagingVersion(kubernetesVersion string) string {
 // moduleDir downloads module@version with `go mod download -json` and returns the
 // directory of its extracted source. A proxy refusal (403/404/410) is an error carrying
 // the proxy's words: callers decide whether a nearby patch will do, and record it.
+// A commit hash is first resolved to its pseudo-version as a fresh cache would resolve it.
 func (g *generator) moduleDir(path, version string) (string, error) {
 	key := path + "@" + version
 	g.mu.Lock()
@@ -75,22 +76,13 @@ func (g *generator) moduleDir(path, version string) (string, error) {
 		return d, nil
 	}
 	g.mu.Unlock()
-	cmd := exec.Command("go", "mod", "download", "-json", key)
-	// The checksum database answers 404 for some recent k8s.io patches the proxy serves.
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off", "GONOSUMDB=k8s.io")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Dir = os.TempDir() // outside any module: download needs no go.mod
-	runErr := cmd.Run()
-	var res struct {
-		Dir   string
-		Error string
+	canonical, err := resolveCommitHash(path, version)
+	if err != nil {
+		return "", err
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil && runErr != nil {
-		return "", fmt.Errorf("go mod download %s: %v: %s", key, runErr, strings.TrimSpace(stderr.String()))
-	}
-	if res.Error != "" {
-		return "", fmt.Errorf("go mod download %s: %s", key, res.Error)
+	res, err := goModDownload(path + "@" + canonical)
+	if err != nil {
+		return "", err
 	}
 	if res.Dir == "" {
 		return "", fmt.Errorf("go mod download %s: no directory reported", key)
@@ -99,6 +91,76 @@ func (g *generator) moduleDir(path, version string) (string, error) {
 	g.dirs[key] = res.Dir
 	g.mu.Unlock()
 	return res.Dir, nil
+}
+
+// resolveCommitHash turns a commit hash (Godeps.json pins dependencies that way) into
+// the module version the proxy gives it, asking with an empty scratch module cache:
+// the go command otherwise answers a hash from any pseudo-version of that commit already
+// cached, so a warm cache would read a module the proxy refuses a fresh one, and the
+// data would depend on the machine. Other versions are returned unchanged.
+func resolveCommitHash(path, version string) (string, error) {
+	if !isCommitHash(version) {
+		return version, nil
+	}
+	scratch, err := os.MkdirTemp("", "knowledge-gen-modcache-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(scratch)
+	cmd := exec.Command("go", "list", "-m", "-json", path+"@"+version)
+	cmd.Env = append(os.Environ(), "GOMODCACHE="+scratch, "GOFLAGS=-mod=mod -modcacherw", "GOWORK=off", "GONOSUMDB=k8s.io")
+	cmd.Dir = os.TempDir() // outside any module
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go list -m %s@%s: %v: %s", path, version, err, strings.TrimSpace(stderr.String()))
+	}
+	var res struct{ Version string }
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil || res.Version == "" {
+		return "", fmt.Errorf("go list -m %s@%s: no version reported: %s", path, version, strings.TrimSpace(stdout.String()))
+	}
+	return res.Version, nil
+}
+
+// isCommitHash reports whether rev is what the go command looks up in its cache by hash:
+// twelve or more lowercase hex digits.
+func isCommitHash(rev string) bool {
+	if len(rev) < 12 {
+		return false
+	}
+	for _, c := range rev {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+type downloadResult struct {
+	Dir   string
+	Error string
+}
+
+// goModDownload runs `go mod download -json key` outside any module; env entries are
+// added after the caller's environment, so they win. The caller's GOFLAGS are kept
+// (a -modcacherw asked for on the command line reaches the downloads too).
+func goModDownload(key string, env ...string) (downloadResult, error) {
+	cmd := exec.Command("go", "mod", "download", "-json", key)
+	// The checksum database answers 404 for some recent k8s.io patches the proxy serves.
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod "+os.Getenv("GOFLAGS"), "GOWORK=off", "GONOSUMDB=k8s.io")
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Dir = os.TempDir() // outside any module: download needs no go.mod
+	runErr := cmd.Run()
+	var res downloadResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil && runErr != nil {
+		return res, fmt.Errorf("go mod download %s: %v: %s", key, runErr, strings.TrimSpace(stderr.String()))
+	}
+	if res.Error != "" {
+		return res, fmt.Errorf("go mod download %s: %s", key, res.Error)
+	}
+	return res, nil
 }
 
 // writeData writes one data file with the DO NOT EDIT header and the inputs read.
