@@ -193,11 +193,14 @@ func (t *srcTree) download(mod, version string, staging bool) (string, string, e
 func (t *srcTree) downloadNearest(mod, version string, staging bool) (string, string, error) {
 	dir, err := t.g.moduleDir(mod, version)
 	if err == nil || !staging {
+		t.mu.Lock()
 		if err == nil {
-			t.mu.Lock()
 			t.inputs[mod+"@"+version] = true
-			t.mu.Unlock()
+		} else {
+			// Recorded in the data, not only on stderr: what the flags of this minor lack.
+			t.inputs[mod+"@"+version+" (refused by the module proxy: not read)"] = true
 		}
+		t.mu.Unlock()
 		return dir, version, err
 	}
 	i := strings.LastIndex(version, ".")
@@ -210,7 +213,7 @@ func (t *srcTree) downloadNearest(mod, version string, staging bool) (string, st
 		if d, e := t.g.moduleDir(mod, v); e == nil {
 			t.note(fmt.Sprintf("%s@%s refused by the proxy; read %s", mod, version, v))
 			t.mu.Lock()
-			t.inputs[mod+"@"+v] = true
+			t.inputs[mod+"@"+v+" ("+version+" refused by the module proxy)"] = true
 			t.mu.Unlock()
 			return d, v, nil
 		}
