@@ -38,6 +38,10 @@ type KB struct {
 	Metrics []MetricChange
 	// Addons are kubeadm's CoreDNS and kube-proxy pod templates per minor (data/addons.json).
 	Addons []AddonSet
+	// ProxyConfigFields are kube-proxy's config file fields per minor (data/proxyconfig.json).
+	ProxyConfigFields []ProxyConfigField
+	// ProxyConfigDecoding is how kube-proxy decodes that file (data/proxyconfig-decoding.json).
+	ProxyConfigDecoding []ProxyConfigDecoding
 
 	apiByGVK   map[GroupVersionKind]*API
 	apisByGK   map[[2]string][]*API // group, kind
@@ -95,6 +99,12 @@ func load() (*KB, error) {
 	if err := readData("addons.json", &kb.Addons); err != nil {
 		return nil, err
 	}
+	if err := readData("proxyconfig.json", &kb.ProxyConfigFields); err != nil {
+		return nil, err
+	}
+	if err := readData("proxyconfig-decoding.json", &kb.ProxyConfigDecoding); err != nil {
+		return nil, err
+	}
 	kb.index()
 	return kb, nil
 }
@@ -143,6 +153,7 @@ func (kb *KB) WithReleases(releases []Release) *KB {
 	sort.Slice(merged, func(i, j int) bool { return merged[i].Minor.Less(merged[j].Minor) })
 	nkb := New(kb.APIs, kb.Gates, kb.Flags, kb.AdmissionPlugins, kb.ImageSets, merged)
 	nkb.Metrics, nkb.Addons = kb.Metrics, kb.Addons
+	nkb.ProxyConfigFields, nkb.ProxyConfigDecoding = kb.ProxyConfigFields, kb.ProxyConfigDecoding
 	return nkb
 }
 

@@ -3,7 +3,7 @@
 //
 //	go run ./knowledge/gen [-out knowledge/data] [part ...]
 //
-// Parts: releases, apis, gates, flags, admission, images (default: all, in that order).
+// Parts: releases, apis, gates, flags, admission, images, addons, metrics, proxyconfig (default: all, in that order).
 // The exact module versions read are pinned in pins.json beside this file; `gen pins`
 // re-probes the proxy for the latest patch of each minor and rewrites it.
 package main
@@ -31,6 +31,7 @@ var parts = []part{
 	{"images", genImages},
 	{"addons", genAddons},
 	{"metrics", genMetrics},
+	{"proxyconfig", genProxyConfig},
 }
 
 func main() {

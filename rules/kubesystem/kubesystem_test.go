@@ -39,3 +39,32 @@ func TestLimitRangeSeverities(t *testing.T) {
 		}
 	}
 }
+
+// A removed config field is ignored (kube-proxy decodes v1alpha1 leniently, with a warning,
+// once strict decoding fails): a warning naming the replacement where upstream names one.
+func TestProxyRemovedFieldSeverities(t *testing.T) {
+	fs := ruletest.RunScenario(t, "testdata/kube-proxy-removed-fields.txtar", ProxyConfig)
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if !strings.HasPrefix(f.Subject, "config field: ") {
+			continue
+		}
+		seen[f.Subject] = true
+		if f.Severity != findings.Warning {
+			t.Errorf("%s: severity %v, want warning", f.Subject, f.Severity)
+		}
+		switch f.Subject {
+		case "config field: conntrack.max":
+			if !strings.Contains(f.Fix, "conntrack.min and conntrack.maxPerCore") {
+				t.Errorf("conntrack.max fix names no replacement: %s", f.Fix)
+			}
+		case "config field: udpIdleTimeout":
+			if !strings.Contains(f.Message, "lenient decoding") {
+				t.Errorf("udpIdleTimeout at 1.26 should explain the lenient fallback: %s", f.Message)
+			}
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("removed-field findings %v, want conntrack.max, resourceContainer, udpIdleTimeout", seen)
+	}
+}
