@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,7 +75,7 @@ func (g *generator) manualMetrics(path string) ([]knowledge.MetricChange, []stri
 		if err != nil {
 			return nil, nil, err
 		}
-		rel, line, err := metricsChangelogLine(dir, m, r.After, r.Quote)
+		rel, line, err := changelogLineIn(dir, m, r.After, r.Quote)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %s: %w", path, r.Metric, err)
 		}
@@ -92,34 +91,6 @@ func (g *generator) manualMetrics(path string) ([]knowledge.MetricChange, []stri
 		})
 	}
 	return out, inputs, nil
-}
-
-// metricsChangelogLine finds the quoted line in CHANGELOG-<m>.md (under CHANGELOG/ from
-// 1.16's later patches on, at the top level before).
-func metricsChangelogLine(dir string, m knowledge.Minor, after, quote string) (string, int, error) {
-	name := "CHANGELOG-" + m.String() + ".md"
-	for _, rel := range []string{filepath.Join("CHANGELOG", name), name} {
-		f, err := os.Open(filepath.Join(dir, rel))
-		if err != nil {
-			continue
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		seenAfter := after == ""
-		for n := 1; sc.Scan(); n++ {
-			text := sc.Text()
-			if !seenAfter {
-				seenAfter = strings.Contains(text, after)
-				continue
-			}
-			if strings.Contains(text, quote) {
-				return filepath.ToSlash(rel), n, nil
-			}
-		}
-		return "", 0, fmt.Errorf("%s: no line with %q", rel, quote)
-	}
-	return "", 0, fmt.Errorf("no %s", name)
 }
 
 // listedMetric is one entry of upstream's metric lists.

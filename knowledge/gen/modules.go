@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -216,4 +218,36 @@ func perMinor[T any](g *generator, part string, read func(knowledge.Minor) (T, e
 		}
 	}
 	return minors, results, nil
+}
+
+// changelogLineIn finds, in the sources at dir, the first line of minor m's CHANGELOG that
+// contains quote (after the first line containing after, when after is set). The file is
+// CHANGELOG/CHANGELOG-<m>.md from 1.16's later patches on, CHANGELOG-<m>.md before.
+func changelogLineIn(dir string, m knowledge.Minor, after, quote string) (string, int, error) {
+	name := "CHANGELOG-" + m.String() + ".md"
+	for _, rel := range []string{"CHANGELOG/" + name, name} {
+		f, err := os.Open(filepath.Join(dir, rel))
+		if err != nil {
+			continue
+		}
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		seenAfter := after == ""
+		for n := 1; sc.Scan(); n++ {
+			text := sc.Text()
+			if !seenAfter {
+				seenAfter = strings.Contains(text, after)
+				continue
+			}
+			if strings.Contains(text, quote) {
+				return rel, n, nil
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return "", 0, fmt.Errorf("%s: %w", rel, err)
+		}
+		return "", 0, fmt.Errorf("%s: no line with %q", rel, quote)
+	}
+	return "", 0, fmt.Errorf("no %s", name)
 }

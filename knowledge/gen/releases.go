@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -133,25 +132,11 @@ func (g *generator) changelogLine(m knowledge.Minor, text string) (string, error
 	if err != nil {
 		return "", err
 	}
-	name := fmt.Sprintf("CHANGELOG-%s.md", m)
-	for _, rel := range []string{"CHANGELOG/" + name, name} {
-		f, err := os.Open(filepath.Join(dir, rel))
-		if err != nil {
-			continue
-		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for line := 1; sc.Scan(); line++ {
-			if strings.Contains(sc.Text(), text) {
-				return fmt.Sprintf("k8s.io/kubernetes@%s/%s:%d", version, rel, line), nil
-			}
-		}
-		if err := sc.Err(); err != nil {
-			return "", err
-		}
+	rel, line, err := changelogLineIn(dir, m, "", text)
+	if err != nil {
+		return "", fmt.Errorf("k8s.io/kubernetes@%s: %w", version, err)
 	}
-	return "", fmt.Errorf("no line %q in %s of k8s.io/kubernetes@%s", text, name, version)
+	return fmt.Sprintf("k8s.io/kubernetes@%s/%s:%d", version, rel, line), nil
 }
 
 var (
