@@ -94,11 +94,11 @@ func ScanPrometheusFile(inv *inventory.Inventory, path string, data []byte) {
 			continue
 		}
 		switch {
-		case promValue(root, "groups") != nil:
-			inv.PromQueries = append(inv.PromQueries, inventory.RuleGroupQueries(promValue(root, "groups"), inventory.Source{Path: path})...)
-		case promValue(root, "scrape_configs") != nil:
-			inv.ScrapeTargets = append(inv.ScrapeTargets, scrapeConfigTargets(promValue(root, "scrape_configs"), path)...)
-		case promValue(root, "panels") != nil || promValue(root, "dashboard") != nil || promValue(root, "rows") != nil:
+		case inventory.NodeValue(root, "groups") != nil:
+			inv.PromQueries = append(inv.PromQueries, inventory.RuleGroupQueries(inventory.NodeValue(root, "groups"), inventory.Source{Path: path})...)
+		case inventory.NodeValue(root, "scrape_configs") != nil:
+			inv.ScrapeTargets = append(inv.ScrapeTargets, scrapeConfigTargets(inventory.NodeValue(root, "scrape_configs"), path)...)
+		case inventory.NodeValue(root, "panels") != nil || inventory.NodeValue(root, "dashboard") != nil || inventory.NodeValue(root, "rows") != nil:
 			inv.PromQueries = append(inv.PromQueries, dashboardQueries(root, "", path)...)
 		}
 	}
@@ -110,12 +110,12 @@ func dashboardQueries(n *yaml.Node, title, path string) []inventory.PromQuery {
 	var out []inventory.PromQuery
 	switch n.Kind {
 	case yaml.MappingNode:
-		if t := promValue(n, "title"); t != nil && t.Kind == yaml.ScalarNode {
+		if t := inventory.NodeValue(n, "title"); t != nil && t.Kind == yaml.ScalarNode {
 			title = t.Value
 		}
-		if targets := promValue(n, "targets"); targets != nil && targets.Kind == yaml.SequenceNode {
+		if targets := inventory.NodeValue(n, "targets"); targets != nil && targets.Kind == yaml.SequenceNode {
 			for _, tg := range targets.Content {
-				if e := promValue(tg, "expr"); e != nil && e.Kind == yaml.ScalarNode && strings.TrimSpace(e.Value) != "" {
+				if e := inventory.NodeValue(tg, "expr"); e != nil && e.Kind == yaml.ScalarNode && strings.TrimSpace(e.Value) != "" {
 					out = append(out, inventory.PromQuery{Expr: e.Value, Name: title, Kind: "dashboard",
 						Source: inventory.Source{Path: path, Line: e.Line}})
 				}
@@ -144,21 +144,21 @@ func scrapeConfigTargets(configs *yaml.Node, path string) []inventory.ScrapeTarg
 	}
 	for _, c := range configs.Content {
 		job, scheme := "", ""
-		if n := promValue(c, "job_name"); n != nil {
+		if n := inventory.NodeValue(c, "job_name"); n != nil {
 			job = n.Value
 		}
-		if n := promValue(c, "scheme"); n != nil {
+		if n := inventory.NodeValue(c, "scheme"); n != nil {
 			scheme = n.Value
 		}
-		if sc := promValue(c, "static_configs"); sc != nil && sc.Kind == yaml.SequenceNode {
+		if sc := inventory.NodeValue(c, "static_configs"); sc != nil && sc.Kind == yaml.SequenceNode {
 			for _, s := range sc.Content {
 				labels := map[string]string{}
-				if l := promValue(s, "labels"); l != nil && l.Kind == yaml.MappingNode {
+				if l := inventory.NodeValue(s, "labels"); l != nil && l.Kind == yaml.MappingNode {
 					for i := 0; i+1 < len(l.Content); i += 2 {
 						labels[l.Content[i].Value] = l.Content[i+1].Value
 					}
 				}
-				targets := promValue(s, "targets")
+				targets := inventory.NodeValue(s, "targets")
 				if targets == nil || targets.Kind != yaml.SequenceNode {
 					continue
 				}
@@ -172,9 +172,9 @@ func scrapeConfigTargets(configs *yaml.Node, path string) []inventory.ScrapeTarg
 				}
 			}
 		}
-		if rc := promValue(c, "relabel_configs"); rc != nil && rc.Kind == yaml.SequenceNode {
+		if rc := inventory.NodeValue(c, "relabel_configs"); rc != nil && rc.Kind == yaml.SequenceNode {
 			for _, r := range rc.Content {
-				tl, repl := promValue(r, "target_label"), promValue(r, "replacement")
+				tl, repl := inventory.NodeValue(r, "target_label"), inventory.NodeValue(r, "replacement")
 				if tl == nil || tl.Value != "__address__" || repl == nil {
 					continue
 				}
@@ -199,17 +199,4 @@ func addressPort(addr string) int {
 		return 0
 	}
 	return p
-}
-
-// promValue returns the value node of key in a mapping, nil when absent.
-func promValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }

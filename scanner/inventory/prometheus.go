@@ -46,19 +46,19 @@ func RuleGroupQueries(groups *yaml.Node, src Source) []PromQuery {
 		return nil
 	}
 	for _, g := range groups.Content {
-		rules := yamlValue(g, "rules")
+		rules := NodeValue(g, "rules")
 		if rules == nil || rules.Kind != yaml.SequenceNode {
 			continue
 		}
 		for _, r := range rules.Content {
-			expr := yamlValue(r, "expr")
+			expr := NodeValue(r, "expr")
 			if expr == nil || expr.Kind != yaml.ScalarNode {
 				continue
 			}
 			q := PromQuery{Expr: expr.Value, Kind: "record", Source: src}
-			if n := yamlValue(r, "alert"); n != nil {
+			if n := NodeValue(r, "alert"); n != nil {
 				q.Kind, q.Name = "alert", n.Value
-			} else if n := yamlValue(r, "record"); n != nil {
+			} else if n := NodeValue(r, "record"); n != nil {
 				q.Name = n.Value
 			}
 			q.Source.Line = exprLine(expr)
@@ -74,17 +74,4 @@ func exprLine(n *yaml.Node) int {
 		return n.Line + 1
 	}
 	return n.Line
-}
-
-// yamlValue returns the value node of key in a mapping, nil when absent.
-func yamlValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
